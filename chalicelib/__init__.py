@@ -1,0 +1,1 @@
+"""Everything the Lambda functions ship besides app.py."""

@@ -1,0 +1,70 @@
+"""The todo resource and the rules for making one."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from uuid6 import uuid7
+
+TEXT_MAX_LENGTH = 1000
+
+# A UUIDv7 in canonical form: its text sorts like its creation time, so the store's
+# key order is oldest first.
+_TODO_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class Todo:
+    todo_id: str
+    text: str
+    checked: bool
+    created_at: str
+    updated_at: str
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "todoId": self.todo_id,
+            "text": self.text,
+            "checked": self.checked,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True)
+class NewTodo:
+    text: str
+    checked: bool = False
+
+
+@dataclass(frozen=True)
+class TodoChanges:
+    """A partial update: None means "leave as it is"."""
+
+    text: str | None = None
+    checked: bool | None = None
+
+
+def utc_timestamp() -> str:
+    """Now, as ISO 8601 in UTC with milliseconds and a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def create_todo(draft: NewTodo) -> Todo:
+    now = utc_timestamp()
+    return Todo(
+        todo_id=str(uuid7()),
+        text=draft.text,
+        checked=draft.checked,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+def is_todo_id(value: str) -> bool:
+    """Whether value could name a todo; anything else cannot exist, so it is a 404."""
+    return _TODO_ID.fullmatch(value) is not None

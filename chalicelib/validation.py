@@ -1,0 +1,80 @@
+"""Turns request bodies into domain values, or says exactly why not."""
+
+import json
+from typing import Any
+
+from chalicelib.errors import InvalidRequest, TodoNotFound
+from chalicelib.model import TEXT_MAX_LENGTH, NewTodo, TodoChanges, is_todo_id
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+_FIELDS = frozenset({"text", "checked"})
+
+
+def _json_object(raw_body: bytes | None) -> dict[str, Any]:
+    if not raw_body:
+        raise InvalidRequest("The request body must be a JSON object")
+    try:
+        body = json.loads(raw_body)
+    except (ValueError, RecursionError):
+        raise InvalidRequest("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object")
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
+    return body
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidRequest("'text' must be a string")
+    if not value.strip():
+        raise InvalidRequest("'text' must not be empty or only white space")
+    if len(value) > TEXT_MAX_LENGTH:
+        raise InvalidRequest(f"'text' must be at most {TEXT_MAX_LENGTH} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON can spell lone surrogates ("\\ud800") that no UTF-8 store accepts.
+        raise InvalidRequest("'text' must be valid Unicode") from None
+    return value
+
+
+def _checked(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidRequest("'checked' must be true or false")
+    return value
+
+
+def parse_new_todo(raw_body: bytes | None) -> NewTodo:
+    body = _json_object(raw_body)
+    if "text" not in body:
+        raise InvalidRequest("'text' is required")
+    return NewTodo(text=_text(body["text"]), checked=_checked(body.get("checked", False)))
+
+
+def parse_changes(raw_body: bytes | None) -> TodoChanges:
+    body = _json_object(raw_body)
+    if not body:
+        raise InvalidRequest("Give at least one of 'text' and 'checked' to change")
+    return TodoChanges(
+        text=_text(body["text"]) if "text" in body else None,
+        checked=_checked(body["checked"]) if "checked" in body else None,
+    )
+
+
+def parse_todo_id(value: str) -> str:
+    """The id from a URL; one that no todo can have is not found, without asking the store."""
+    if not is_todo_id(value):
+        raise TodoNotFound(value)
+    return value
+
+
+def parse_limit(query: dict[str, str] | None) -> int:
+    raw = (query or {}).get("limit")
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(raw)

@@ -1,0 +1,77 @@
+"""Shared fixtures: moto for AWS, Chalice's test client for HTTP, tokens for callers."""
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from tools.stage import environment
+from tools.token import issue_token
+
+LOCAL = environment("local")
+
+# Offline, always: no endpoint, profile or credentials from the developer's shell.
+for _name in (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SSM",
+    "AWS_PROFILE",
+):
+    os.environ.pop(_name, None)
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+)
+# `chalice local` and `chalice deploy` apply the stage's environment before importing
+# app.py; this is the one setting app.py reads at import (see chalicelib.settings).
+os.environ.setdefault("CORS_ALLOW_ORIGIN", LOCAL["CORS_ALLOW_ORIGIN"])
+
+from chalice.test import Client  # noqa: E402 - after the environment is fixed
+from moto import mock_aws  # noqa: E402
+
+from app import app  # noqa: E402
+from chalicelib import auth, aws  # noqa: E402
+from tools.table import ensure_table  # noqa: E402
+
+
+@pytest.fixture
+def mocked_aws() -> Iterator[None]:
+    """A fresh moto account; clients cached by an earlier test are dropped."""
+    aws.client.cache_clear()
+    auth._parameter_value.cache_clear()
+    with mock_aws():
+        yield
+    aws.client.cache_clear()
+    auth._parameter_value.cache_clear()
+
+
+@pytest.fixture
+def dynamodb(mocked_aws: None) -> Any:
+    client = boto3.client("dynamodb")
+    ensure_table(client, LOCAL["TABLE_NAME"])
+    return client
+
+
+@pytest.fixture
+def client(dynamodb: Any) -> Iterator[Client]:
+    with Client(app, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def token() -> Callable[..., str]:
+    """token(sub) -> a valid local-stage token for sub."""
+    return lambda subject: issue_token(subject, LOCAL)
+
+
+@pytest.fixture
+def auth_headers(token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
+    """auth_headers(sub) -> headers of a JSON request made by sub."""
+    return lambda subject: {
+        "Authorization": f"Bearer {token(subject)}",
+        "Content-Type": "application/json",
+    }
