@@ -66,12 +66,12 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
 
 @app.middleware("http")
 def chalice_errors_as_json(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """Gives Chalice's own errors (405, 415, 500) the API's error shape."""
+    """Gives Chalice's own errors (405, 415, 500) the API's error shape and CORS headers."""
     response = get_response(event)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         response.body = {"message": body["Message"], "code": body["Code"]}
-        response.headers.update(JSON)
+        response.headers = {**CORS.get_access_control_headers(), **response.headers, **JSON}
     return response
 
 

@@ -1,6 +1,7 @@
 """Turns request bodies into domain values, or says exactly why not."""
 
 import json
+import re
 from typing import Any
 
 from chalicelib.errors import InvalidRequest, TodoNotFound
@@ -9,6 +10,8 @@ from chalicelib.model import TEXT_MAX_LENGTH, NewTodo, TodoChanges, is_todo_id
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 _FIELDS = frozenset({"text", "checked"})
+# ASCII only: str.isdecimal() would also take digits of other scripts.
+_DIGITS = re.compile(r"[0-9]{1,3}")
 
 
 def _json_object(raw_body: bytes | None) -> dict[str, Any]:
@@ -75,6 +78,6 @@ def parse_limit(query: dict[str, str] | None) -> int:
     raw = (query or {}).get("limit")
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)

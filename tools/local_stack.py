@@ -6,6 +6,7 @@ and runs `chalice local` in the foreground. SIGINT or SIGTERM stops everything.
 """
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -24,6 +25,8 @@ HOST = "127.0.0.1"
 
 
 def start_emulator() -> tuple[ThreadedMotoServer, str]:
+    # The emulator's access log would drown chalice local's own.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

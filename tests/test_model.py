@@ -1,0 +1,39 @@
+"""The todo resource: ids ordered by creation, timestamps in UTC with milliseconds."""
+
+import re
+
+from chalicelib.model import NewTodo, create_todo, is_todo_id, utc_timestamp
+
+
+def test_new_todos_start_at_version_1_with_equal_timestamps():
+    todo = create_todo(NewTodo(text="x", checked=True))
+    assert (todo.text, todo.checked, todo.version) == ("x", True, 1)
+    assert todo.created_at == todo.updated_at
+
+
+def test_ids_sort_in_creation_order():
+    ids = [create_todo(NewTodo(text="x")).todo_id for _ in range(500)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_ids_are_url_safe_todo_ids():
+    todo_id = create_todo(NewTodo(text="x")).todo_id
+    assert is_todo_id(todo_id)
+    assert re.fullmatch(r"[0-9a-f-]{36}", todo_id)
+
+
+def test_timestamps_are_utc_iso8601_with_milliseconds():
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", utc_timestamp())
+
+
+def test_the_json_form_uses_the_original_field_names():
+    todo = create_todo(NewTodo(text="x"))
+    assert todo.to_json() == {
+        "todoId": todo.todo_id,
+        "text": "x",
+        "checked": False,
+        "createdAt": todo.created_at,
+        "updatedAt": todo.updated_at,
+        "version": 1,
+    }

@@ -1,0 +1,41 @@
+"""`make token`: the printed token is one the local stage's authorizer accepts."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+
+from chalicelib import auth
+from tests.conftest import LOCAL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_token(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "tools.token", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_last_line_is_a_token_the_local_authorizer_accepts(monkeypatch):
+    result = run_token("alice")
+    assert result.returncode == 0
+    token = result.stdout.strip().splitlines()[-1]
+    for name, value in LOCAL.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("JWT_SECRET_PARAMETER", raising=False)
+    assert auth.verified_subject(f"Bearer {token}") == "alice"
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_a_stage_whose_secret_is_in_ssm_gets_no_token():
+    result = run_token("alice", "--stage", "prod")
+    assert result.returncode != 0
+    assert "SSM" in result.stderr
