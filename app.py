@@ -14,16 +14,25 @@ from chalice.app import AuthRequest
 
 from chalicelib import auth, settings
 from chalicelib.errors import TodoApiError
+from chalicelib.idempotency import idempotency_record
 from chalicelib.model import Todo, create_todo
+from chalicelib.paging import cursor_codec, next_link
 from chalicelib.store import todo_store
-from chalicelib.validation import parse_changes, parse_limit, parse_new_todo, parse_todo_id
+from chalicelib.validation import (
+    parse_changes,
+    parse_idempotency_key,
+    parse_if_match,
+    parse_list_query,
+    parse_new_todo,
+    parse_todo_id,
+)
 
 app = Chalice(app_name="todo-api")
 
 CORS = CORSConfig(
     allow_origin=settings.cors_allow_origin(),
-    allow_headers=["Authorization", "Content-Type"],
-    expose_headers=["ETag", "Location"],
+    allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+    expose_headers=["ETag", "Location", "Link", "Retry-After"],
     max_age=600,
 )
 JSON = {"Content-Type": "application/json"}
@@ -35,8 +44,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body=body, status_code=status, headers={**JSON, **(headers or {})})
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    return json_response({"message": message, "code": code}, status)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response({"message": message, "code": code}, status, headers)
 
 
 def todo_response(todo: Todo, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -57,7 +68,7 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
             try:
                 return view(**path_params)
             except TodoApiError as error:
-                return error_response(error.status, error.code, error.message)
+                return error_response(error.status, error.code, error.message, error.headers)
 
         return app.route(path, methods=[method], authorizer=jwt_auth, cors=CORS)(handle)
 
@@ -85,18 +96,32 @@ def health() -> Response:
     return json_response({"status": "ok"})
 
 
+def request_path() -> str:
+    """The path as the client called it, stage prefix included."""
+    return app.current_request.context["path"].rstrip("/")
+
+
 @todo_route("/todos", "POST")
 def create() -> Response:
-    todo = create_todo(parse_new_todo(app.current_request.raw_body))
-    todo_store().add(caller(), todo)
-    location = f"{app.current_request.context['path'].rstrip('/')}/{todo.todo_id}"
-    return todo_response(todo, 201, {"Location": location})
+    request = app.current_request
+    draft = parse_new_todo(request.raw_body)
+    key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
+    record = idempotency_record(key, draft) if key is not None else None
+    todo = todo_store().add(caller(), create_todo(draft), record)
+    return todo_response(todo, 201, {"Location": f"{request_path()}/{todo.todo_id}"})
 
 
 @todo_route("/todos", "GET")
 def list_todos() -> Response:
-    todos = todo_store().list(caller(), parse_limit(app.current_request.query_params))
-    return json_response([todo.to_json() for todo in todos])
+    owner, query = caller(), parse_list_query(app.current_request.query_params)
+    codec = cursor_codec()
+    after = codec.decode(owner, query.cursor) if query.cursor is not None else None
+    page = todo_store().list(owner, query.limit, after, query.checked)
+    headers = {}
+    if page.last_todo_id is not None:
+        cursor = codec.encode(owner, page.last_todo_id)
+        headers["Link"] = next_link(request_path(), query.limit, cursor, query.checked)
+    return json_response([todo.to_json() for todo in page.todos], headers=headers)
 
 
 @todo_route("/todos/{todo_id}", "GET")
@@ -107,11 +132,15 @@ def get(todo_id: str) -> Response:
 @todo_route("/todos/{todo_id}", "PUT")
 def update(todo_id: str) -> Response:
     todo_id = parse_todo_id(todo_id)
-    changes = parse_changes(app.current_request.raw_body)
-    return todo_response(todo_store().update(caller(), todo_id, changes))
+    request = app.current_request
+    changes = parse_changes(request.raw_body)
+    versions = parse_if_match(request.headers.get("If-Match"))
+    return todo_response(todo_store().update(caller(), todo_id, changes, versions))
 
 
 @todo_route("/todos/{todo_id}", "DELETE")
 def delete(todo_id: str) -> Response:
-    todo_store().delete(caller(), parse_todo_id(todo_id))
+    todo_id = parse_todo_id(todo_id)
+    versions = parse_if_match(app.current_request.headers.get("If-Match"))
+    todo_store().delete(caller(), todo_id, versions)
     return json_response({"message": f"Todo with ID {todo_id} deleted successfully"})

@@ -8,13 +8,13 @@ reaches this code: the gateway answers 401 itself.
 """
 
 import logging
-from functools import cache
 
 import jwt
 from chalice import AuthResponse
 from chalice.app import AuthRequest
 
-from chalicelib import aws, settings
+from chalicelib import settings
+from chalicelib.signing import signing_secret
 
 logger = logging.getLogger(__name__)
 
@@ -27,21 +27,6 @@ LEEWAY_SECONDS = 30
 MAX_SUBJECT_LENGTH = 256
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 _DENIED_PRINCIPAL = "unauthenticated"
-
-
-@cache
-def _parameter_value(name: str) -> str:
-    """A SecureString read once per container: every later token check is local."""
-    response = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
-    return response["Parameter"]["Value"]
-
-
-def signing_secret(token_settings: settings.TokenSettings) -> str:
-    if token_settings.secret is not None:
-        return token_settings.secret
-    if token_settings.secret_parameter is not None:
-        return _parameter_value(token_settings.secret_parameter)
-    raise settings.ConfigurationError("no signing secret configured")
 
 
 def _bearer_token(header_value: str) -> str | None:

@@ -1,13 +1,14 @@
 """Domain errors: what went wrong, in the API's terms.
 
 app.py maps each of them to an HTTP response in one place; nothing here knows HTTP
-beyond the status each error stands for.
+beyond the status (and any header) each error stands for.
 """
 
 
 class TodoApiError(Exception):
     status: int = 500
     code: str = "InternalError"
+    headers: dict[str, str] = {}  # noqa: RUF012 - read-only, overridden per class
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -19,9 +20,53 @@ class InvalidRequest(TodoApiError):
     code = "InvalidRequest"
 
 
+class InvalidCursor(TodoApiError):
+    status = 400
+    code = "InvalidCursor"
+
+    def __init__(self) -> None:
+        super().__init__("The cursor is not one this API gave you; start again without it")
+
+
 class TodoNotFound(TodoApiError):
     status = 404
     code = "TodoNotFound"
 
     def __init__(self, todo_id: str) -> None:
         super().__init__(f"Todo with ID {todo_id} not found")
+
+
+class IdempotencyConflict(TodoApiError):
+    status = 409
+    code = "IdempotencyConflict"
+    headers = {"Retry-After": "1"}  # noqa: RUF012
+
+    def __init__(self) -> None:
+        super().__init__("A request with this Idempotency-Key is in progress; retry shortly")
+
+
+class PreconditionFailed(TodoApiError):
+    status = 412
+    code = "PreconditionFailed"
+
+    def __init__(self, todo_id: str) -> None:
+        super().__init__(
+            f"Todo with ID {todo_id} has changed since the version in If-Match; nothing was changed"
+        )
+
+
+class IdempotencyKeyReused(TodoApiError):
+    status = 422
+    code = "IdempotencyKeyReused"
+
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was used with a different request body")
+
+
+class ServiceUnavailable(TodoApiError):
+    status = 503
+    code = "ServiceUnavailable"
+    headers = {"Retry-After": "2"}  # noqa: RUF012
+
+    def __init__(self) -> None:
+        super().__init__("The service is busy or unavailable; retry later")

@@ -1,16 +1,66 @@
 """TodoStore: the todos of each owner in one DynamoDB table.
 
-Key schema: partition key ownerId, sort key todoId. Every method is one DynamoDB
+Key schema: partition key ownerId, sort key todoId. An owner's partition holds their
+todos (todoId a UUIDv7) and their idempotency records (todoId "idempotency#<digest>",
+outside the range of todo ids, with a TTL attribute). Every method is one DynamoDB
 request; writes carry their condition, so there is no read-then-write race.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalicelib import aws, settings
-from chalicelib.errors import TodoNotFound
+from chalicelib.errors import (
+    IdempotencyConflict,
+    IdempotencyKeyReused,
+    PreconditionFailed,
+    ServiceUnavailable,
+    TodoNotFound,
+)
+from chalicelib.idempotency import IdempotencyRecord
 from chalicelib.model import Todo, TodoChanges, utc_timestamp
+from chalicelib.paging import Page
 
 Item = dict[str, dict[str, Any]]
+
+# Every UUIDv7 in canonical text lies between these two, and no idempotency record does.
+FIRST_TODO_ID = "00000000-0000-7000-8000-000000000000"
+LAST_TODO_ID = "ffffffff-ffff-7fff-bfff-ffffffffffff"
+IDEMPOTENCY_PREFIX = "idempotency#"
+TTL_ATTRIBUTE = "expiresAt"
+
+# Errors that outlived botocore's retries and say nothing about the request itself.
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+    }
+)
+
+
+@contextmanager
+def _unavailable_on_outage() -> Iterator[None]:
+    """Turns throttling, outages and lost connections into ServiceUnavailable."""
+    # Imported here, as boto3 is in aws.py: the authorizer never loads botocore.
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    try:
+        yield
+    except ClientError as error:
+        codes = {error.response.get("Error", {}).get("Code")}
+        codes |= {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+        if codes & _UNAVAILABLE_CODES:
+            raise ServiceUnavailable from None
+        raise
+    except (BotoConnectionError, HTTPClientError):
+        raise ServiceUnavailable from None
 
 
 def _key(owner_id: str, todo_id: str) -> Item:
@@ -39,6 +89,15 @@ def _from_item(item: Item) -> Todo:
     )
 
 
+def _record_item(owner_id: str, todo: Todo, record: IdempotencyRecord) -> Item:
+    return {
+        **_key(owner_id, IDEMPOTENCY_PREFIX + record.key_digest),
+        "requestDigest": {"S": record.request_digest},
+        "todo": {"M": _to_item(owner_id, todo)},
+        TTL_ATTRIBUTE: {"N": str(record.expires_at)},
+    }
+
+
 def _update_expression(changes: TodoChanges) -> tuple[str, dict[str, str], Item]:
     assignments = ["#updatedAt = :updatedAt", "#version = #version + :one"]
     names = {"#updatedAt": "updatedAt", "#version": "version"}
@@ -54,66 +113,187 @@ def _update_expression(changes: TodoChanges) -> tuple[str, dict[str, str], Item]
     return "SET " + ", ".join(assignments), names, values
 
 
+def _write_condition(expected_versions: frozenset[int] | None) -> dict[str, Any]:
+    """The todo must exist and, when If-Match named versions, be at one of them."""
+    if not expected_versions:
+        return {"ConditionExpression": "attribute_exists(todoId)"}
+    values = {f":v{n}": {"N": str(v)} for n, v in enumerate(sorted(expected_versions))}
+    return {
+        "ConditionExpression": f"attribute_exists(todoId) AND #version IN ({', '.join(values)})",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": values,
+        # Tells a stale version (412) from a missing todo (404) without a second read.
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def _merge(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Request parameters, with the expression maps of all parts combined."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for name, value in part.items():
+            merged[name] = (
+                {**merged[name], **value} if isinstance(value, dict) and name in merged else value
+            )
+    return merged
+
+
 class TodoStore:
     def __init__(self, dynamodb: Any, table_name: str) -> None:
         self._dynamodb = dynamodb
         self._table = table_name
         self._conditional_check_failed = dynamodb.exceptions.ConditionalCheckFailedException
+        self._transaction_canceled = dynamodb.exceptions.TransactionCanceledException
 
-    def add(self, owner_id: str, todo: Todo) -> None:
-        """Stores a new todo; its id is fresh, and the condition keeps it from overwriting."""
-        self._dynamodb.put_item(
-            TableName=self._table,
-            Item=_to_item(owner_id, todo),
-            ConditionExpression="attribute_not_exists(todoId)",
-        )
+    def add(self, owner_id: str, todo: Todo, record: IdempotencyRecord | None = None) -> Todo:
+        """Stores a new todo and returns it; with a record, at most once per key.
+
+        A repeat of a remembered request returns the todo that request created.
+        """
+        if record is not None:
+            return self._add_once(owner_id, todo, record)
+        with _unavailable_on_outage():
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=_to_item(owner_id, todo),
+                ConditionExpression="attribute_not_exists(todoId)",
+            )
+        return todo
+
+    def _add_once(self, owner_id: str, todo: Todo, record: IdempotencyRecord) -> Todo:
+        remember = {
+            "TableName": self._table,
+            "Item": _record_item(owner_id, todo, record),
+            "ConditionExpression": f"attribute_not_exists(todoId) OR {TTL_ATTRIBUTE} < :now",
+            "ExpressionAttributeValues": {":now": {"N": str(record.created_at)}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        create = {
+            "TableName": self._table,
+            "Item": _to_item(owner_id, todo),
+            "ConditionExpression": "attribute_not_exists(todoId)",
+        }
+        try:
+            with _unavailable_on_outage():
+                self._dynamodb.transact_write_items(
+                    TransactItems=[{"Put": remember}, {"Put": create}]
+                )
+        except self._transaction_canceled as error:
+            return self._replay(error.response.get("CancellationReasons", []), record)
+        return todo
+
+    def _replay(self, reasons: list[dict[str, Any]], record: IdempotencyRecord) -> Todo:
+        remembered = reasons[0] if reasons else {}
+        if remembered.get("Code") == "TransactionConflict":
+            raise IdempotencyConflict
+        if remembered.get("Code") != "ConditionalCheckFailed" or "Item" not in remembered:
+            raise ServiceUnavailable
+        if remembered["Item"]["requestDigest"]["S"] != record.request_digest:
+            raise IdempotencyKeyReused
+        return _from_item(remembered["Item"]["todo"]["M"])
 
     def get(self, owner_id: str, todo_id: str) -> Todo:
-        response = self._dynamodb.get_item(
-            TableName=self._table, Key=_key(owner_id, todo_id), ConsistentRead=True
-        )
+        with _unavailable_on_outage():
+            response = self._dynamodb.get_item(
+                TableName=self._table, Key=_key(owner_id, todo_id), ConsistentRead=True
+            )
         if "Item" not in response:
             raise TodoNotFound(todo_id)
         return _from_item(response["Item"])
 
-    def list(self, owner_id: str, limit: int) -> list[Todo]:
-        """The owner's oldest todos, at most limit of them: one Query on one partition."""
-        response = self._dynamodb.query(
-            TableName=self._table,
-            KeyConditionExpression="ownerId = :owner",
-            ExpressionAttributeValues={":owner": {"S": owner_id}},
-            ScanIndexForward=True,
-            Limit=limit,
-        )
-        return [_from_item(item) for item in response["Items"]]
+    def list(
+        self,
+        owner_id: str,
+        limit: int,
+        after: str | None = None,
+        checked: bool | None = None,
+    ) -> Page:
+        """Up to limit of the owner's todos after the given id, oldest first: one Query.
 
-    def update(self, owner_id: str, todo_id: str, changes: TodoChanges) -> Todo:
+        The Query reads limit + 1 items, so a full page knows whether more follow. With a
+        filter, DynamoDB applies Limit before filtering: the page may be short, and the
+        position it stopped at is still returned, so that no todo is ever skipped.
+        """
+        query = self._list_query(owner_id, limit + 1, after, checked)
+        with _unavailable_on_outage():
+            response = self._dynamodb.query(**query)
+        items = response["Items"]
+        if len(items) > limit:
+            return Page(
+                [_from_item(item) for item in items[:limit]], items[limit - 1]["todoId"]["S"]
+            )
+        last = response.get("LastEvaluatedKey")
+        return Page([_from_item(item) for item in items], last["todoId"]["S"] if last else None)
+
+    def _list_query(
+        self, owner_id: str, limit: int, after: str | None, checked: bool | None
+    ) -> dict[str, Any]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "ownerId = :owner AND todoId BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":owner": {"S": owner_id},
+                ":first": {"S": FIRST_TODO_ID},
+                ":last": {"S": LAST_TODO_ID},
+            },
+            "ScanIndexForward": True,
+            "Limit": limit,
+        }
+        if after is not None:
+            query["ExclusiveStartKey"] = _key(owner_id, after)
+        if checked is not None:
+            query["FilterExpression"] = "#checked = :checked"
+            query["ExpressionAttributeNames"] = {"#checked": "checked"}
+            query["ExpressionAttributeValues"][":checked"] = {"BOOL": checked}
+        return query
+
+    def update(
+        self,
+        owner_id: str,
+        todo_id: str,
+        changes: TodoChanges,
+        expected_versions: frozenset[int] | None = None,
+    ) -> Todo:
         """Applies changes to an existing todo and bumps its version; never creates one."""
         expression, names, values = _update_expression(changes)
+        request = _merge(
+            {
+                "TableName": self._table,
+                "Key": _key(owner_id, todo_id),
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+                "ReturnValues": "ALL_NEW",
+            },
+            _write_condition(expected_versions),
+        )
         try:
-            response = self._dynamodb.update_item(
-                TableName=self._table,
-                Key=_key(owner_id, todo_id),
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(todoId)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except self._conditional_check_failed:
-            raise TodoNotFound(todo_id) from None
+            with _unavailable_on_outage():
+                response = self._dynamodb.update_item(**request)
+        except self._conditional_check_failed as error:
+            raise self._failed(error, todo_id) from None
         return _from_item(response["Attributes"])
 
-    def delete(self, owner_id: str, todo_id: str) -> None:
+    def delete(
+        self, owner_id: str, todo_id: str, expected_versions: frozenset[int] | None = None
+    ) -> None:
         """Deletes an existing todo; deleting nothing is TodoNotFound, not a success."""
+        request = _merge(
+            {"TableName": self._table, "Key": _key(owner_id, todo_id)},
+            _write_condition(expected_versions),
+        )
         try:
-            self._dynamodb.delete_item(
-                TableName=self._table,
-                Key=_key(owner_id, todo_id),
-                ConditionExpression="attribute_exists(todoId)",
-            )
-        except self._conditional_check_failed:
-            raise TodoNotFound(todo_id) from None
+            with _unavailable_on_outage():
+                self._dynamodb.delete_item(**request)
+        except self._conditional_check_failed as error:
+            raise self._failed(error, todo_id) from None
+
+    @staticmethod
+    def _failed(error: Any, todo_id: str) -> Exception:
+        """A failed write condition: the todo is missing (404) or at another version (412)."""
+        if "Item" in error.response:
+            return PreconditionFailed(todo_id)
+        return TodoNotFound(todo_id)
 
 
 def todo_store() -> TodoStore:

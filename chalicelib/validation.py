@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import InvalidRequest, TodoNotFound
@@ -10,8 +11,13 @@ from chalicelib.model import TEXT_MAX_LENGTH, NewTodo, TodoChanges, is_todo_id
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 _FIELDS = frozenset({"text", "checked"})
+_LIST_PARAMETERS = frozenset({"limit", "cursor", "checked"})
 # ASCII only: str.isdecimal() would also take digits of other scripts.
 _DIGITS = re.compile(r"[0-9]{1,3}")
+# A strong ETag as this API makes them: a version number in quotes.
+_ETAG = re.compile(r'"[1-9][0-9]{0,17}"')
+MAX_IF_MATCH_TAGS = 20
+_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")
 
 
 def _json_object(raw_body: bytes | None) -> dict[str, Any]:
@@ -74,10 +80,55 @@ def parse_todo_id(value: str) -> str:
     return value
 
 
-def parse_limit(query: dict[str, str] | None) -> int:
-    raw = (query or {}).get("limit")
+@dataclass(frozen=True)
+class ListQuery:
+    limit: int
+    cursor: str | None
+    checked: bool | None
+
+
+def _limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(raw)
+
+
+def _checked_filter(raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise InvalidRequest("'checked' must be true or false")
+    return raw == "true"
+
+
+def parse_list_query(query: dict[str, str] | None) -> ListQuery:
+    query = query or {}
+    unknown = sorted(set(query) - _LIST_PARAMETERS)
+    if unknown:
+        raise InvalidRequest(f"Unknown query parameter(s): {', '.join(unknown)}")
+    cursor = query.get("cursor")
+    if cursor is not None and not cursor:
+        raise InvalidRequest("'cursor' must not be empty")
+    return ListQuery(_limit(query.get("limit")), cursor, _checked_filter(query.get("checked")))
+
+
+def parse_if_match(header: str | None) -> frozenset[int] | None:
+    """The versions If-Match allows; None when any existing version will do."""
+    if header is None or header.strip() == "*":
+        return None
+    tags = [tag.strip() for tag in header.split(",")]
+    if not 0 < len(tags) <= MAX_IF_MATCH_TAGS or not all(_ETAG.fullmatch(t) for t in tags):
+        raise InvalidRequest(
+            f'If-Match must be * or up to {MAX_IF_MATCH_TAGS} ETags of this API, like "3"'
+        )
+    return frozenset(int(tag.strip('"')) for tag in tags)
+
+
+def parse_idempotency_key(header: str | None) -> str | None:
+    if header is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(header):
+        raise InvalidRequest("Idempotency-Key must be 1 to 128 visible ASCII characters")
+    return header

@@ -34,7 +34,7 @@ from chalice.test import Client  # noqa: E402 - after the environment is fixed
 from moto import mock_aws  # noqa: E402
 
 from app import app  # noqa: E402
-from chalicelib import auth, aws  # noqa: E402
+from chalicelib import aws, signing  # noqa: E402
 from tools.table import ensure_table  # noqa: E402
 
 
@@ -42,11 +42,11 @@ from tools.table import ensure_table  # noqa: E402
 def mocked_aws() -> Iterator[None]:
     """A fresh moto account; clients cached by an earlier test are dropped."""
     aws.client.cache_clear()
-    auth._parameter_value.cache_clear()
+    signing._parameter_value.cache_clear()
     with mock_aws():
         yield
     aws.client.cache_clear()
-    auth._parameter_value.cache_clear()
+    signing._parameter_value.cache_clear()
 
 
 @pytest.fixture

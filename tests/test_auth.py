@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import auth
+from chalicelib import signing
 from chalicelib.settings import ConfigurationError, TokenSettings
 from tests.conftest import LOCAL
 from tools.table import ensure_table
@@ -126,7 +126,7 @@ def test_tokens_never_reach_the_logs(client, caplog):
 def test_settings_without_a_secret_source_are_a_configuration_error():
     neither = TokenSettings(issuer="i", audience="a", secret=None, secret_parameter=None)
     with pytest.raises(ConfigurationError):
-        auth.signing_secret(neither)
+        signing.signing_secret(neither)
 
 
 class TestSecretFromSsm:
@@ -157,7 +157,7 @@ class TestSecretFromSsm:
         assert list_with(dev_client, token).status_code == 200
         boto3.client("ssm").delete_parameter(Name=self.PARAMETER)
         assert list_with(dev_client, token).status_code == 200
-        assert auth._parameter_value.cache_info().misses == 1
+        assert signing._parameter_value.cache_info().misses == 1
 
     def test_the_parameter_is_read_with_decryption(self, mocked_aws):
         boto3.client("ssm").put_parameter(
@@ -166,4 +166,4 @@ class TestSecretFromSsm:
         settings = TokenSettings(
             issuer="i", audience="a", secret=None, secret_parameter=self.PARAMETER
         )
-        assert auth.signing_secret(settings) == self.SECRET
+        assert signing.signing_secret(settings) == self.SECRET

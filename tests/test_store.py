@@ -53,13 +53,15 @@ def test_get_of_another_owners_todo_is_not_found(store):
 def test_list_reads_only_the_owners_partition_oldest_first(store):
     alices = [stored(store, "alice", f"a{n}") for n in range(4)]
     stored(store, "bob", "b0")
-    assert store.list("alice", limit=10) == alices
-    assert [todo.text for todo in store.list("bob", limit=10)] == ["b0"]
+    assert store.list("alice", limit=10).todos == alices
+    assert [todo.text for todo in store.list("bob", limit=10).todos] == ["b0"]
 
 
 def test_list_returns_at_most_limit_items(store):
     todos = [stored(store, "alice", f"a{n}") for n in range(5)]
-    assert store.list("alice", limit=2) == todos[:2]
+    page = store.list("alice", limit=2)
+    assert page.todos == todos[:2]
+    assert page.last_todo_id == todos[1].todo_id
 
 
 def test_update_applies_only_the_given_fields_and_bumps_version(store):

@@ -4,7 +4,15 @@ import pytest
 
 from chalicelib.errors import InvalidRequest, TodoNotFound
 from chalicelib.model import NewTodo, TodoChanges
-from chalicelib.validation import parse_changes, parse_limit, parse_new_todo, parse_todo_id
+from chalicelib.validation import (
+    ListQuery,
+    parse_changes,
+    parse_idempotency_key,
+    parse_if_match,
+    parse_list_query,
+    parse_new_todo,
+    parse_todo_id,
+)
 
 
 def test_a_new_todo_defaults_to_unchecked():
@@ -44,16 +52,77 @@ def test_an_empty_update_is_rejected():
 
 
 @pytest.mark.parametrize(
-    ("query", "limit"), [(None, 50), ({}, 50), ({"limit": "1"}, 1), ({"limit": "100"}, 100)]
+    ("query", "limit"),
+    [(None, 50), ({}, 50), ({"limit": "1"}, 1), ({"limit": "100"}, 100)],
 )
 def test_limit_defaults_to_50_and_accepts_1_to_100(query, limit):
-    assert parse_limit(query) == limit
+    assert parse_list_query(query).limit == limit
 
 
-@pytest.mark.parametrize("raw", ["0", "101", "+5", " 5", "٣", "1e2"])
+@pytest.mark.parametrize("raw", ["0", "101", "+5", " 5", "\u0663", "1e2", ""])
 def test_limit_outside_1_to_100_or_not_a_number_is_rejected(raw):
-    with pytest.raises(InvalidRequest):
-        parse_limit({"limit": raw})
+    with pytest.raises(InvalidRequest, match="'limit'"):
+        parse_list_query({"limit": raw})
+
+
+def test_the_checked_filter_is_true_false_or_absent():
+    assert parse_list_query({"checked": "true"}).checked is True
+    assert parse_list_query({"checked": "false"}).checked is False
+    assert parse_list_query({}) == ListQuery(limit=50, cursor=None, checked=None)
+
+
+@pytest.mark.parametrize("raw", ["True", "1", "yes", ""])
+def test_any_other_checked_filter_is_rejected(raw):
+    with pytest.raises(InvalidRequest, match="'checked'"):
+        parse_list_query({"checked": raw})
+
+
+def test_unknown_query_parameters_are_rejected():
+    with pytest.raises(InvalidRequest, match="limt"):
+        parse_list_query({"limt": "5"})
+
+
+def test_an_empty_cursor_is_rejected():
+    with pytest.raises(InvalidRequest, match="'cursor'"):
+        parse_list_query({"cursor": ""})
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [(None, None), ("*", None), ('"3"', {3}), ('"3", "4"', {3, 4}), (' "7" ', {7})],
+)
+def test_if_match_names_the_versions_allowed(header, versions):
+    assert parse_if_match(header) == (frozenset(versions) if versions else None)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "3",
+        '"abc"',
+        'W/"3"',
+        '"0"',
+        '"3",',
+        '"1" "2"',
+        ", ".join(['"1"'] * 21),
+        '"' + "9" * 19 + '"',
+    ],
+)
+def test_a_malformed_if_match_is_rejected(header):
+    with pytest.raises(InvalidRequest, match="If-Match"):
+        parse_if_match(header)
+
+
+@pytest.mark.parametrize("key", ["k", "order-42/retry", "~" * 128])
+def test_idempotency_keys_are_visible_ascii_up_to_128(key):
+    assert parse_idempotency_key(key) == key
+
+
+@pytest.mark.parametrize("key", ["", "a" * 129, "with space", "tab\t", "é"])
+def test_other_idempotency_keys_are_rejected(key):
+    with pytest.raises(InvalidRequest, match="Idempotency-Key"):
+        parse_idempotency_key(key)
 
 
 def test_a_uuid7_is_a_todo_id():

@@ -1,0 +1,41 @@
+"""Idempotent creates: what is remembered of a POST made with an Idempotency-Key.
+
+The store keeps one record per owner and key for WINDOW_SECONDS (DynamoDB's TTL
+deletes it later; until then an expired record is simply overwritten). Keys and
+bodies are kept only as digests: a key may be anything a client chose.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from chalicelib.model import NewTodo
+
+WINDOW_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    key_digest: str
+    # The same key with a different request is refused, so the request is remembered too.
+    request_digest: str
+    created_at: int
+    expires_at: int
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def idempotency_record(key: str, draft: NewTodo) -> IdempotencyRecord:
+    # The parsed request, not its bytes: {"text": "a"} and {"checked": false, "text": "a"}
+    # ask for the same todo.
+    request = json.dumps({"text": draft.text, "checked": draft.checked}, sort_keys=True)
+    now = int(time.time())
+    return IdempotencyRecord(
+        key_digest=_digest(key),
+        request_digest=_digest(request),
+        created_at=now,
+        expires_at=now + WINDOW_SECONDS,
+    )

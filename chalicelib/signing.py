@@ -1,0 +1,20 @@
+"""The stage's signing secret: from the environment, or from SSM once per container."""
+
+from functools import cache
+
+from chalicelib import aws, settings
+
+
+@cache
+def _parameter_value(name: str) -> str:
+    """A SecureString read once per container: every later use is local."""
+    response = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
+    return response["Parameter"]["Value"]
+
+
+def signing_secret(token_settings: settings.TokenSettings) -> str:
+    if token_settings.secret is not None:
+        return token_settings.secret
+    if token_settings.secret_parameter is not None:
+        return _parameter_value(token_settings.secret_parameter)
+    raise settings.ConfigurationError("no signing secret configured")
