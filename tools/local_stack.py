@@ -15,22 +15,13 @@ from pathlib import Path
 from types import FrameType
 
 import boto3
-from moto.server import ThreadedMotoServer
 
+from tools.emulator import Emulator
 from tools.stage import environment
 from tools.table import ensure_table
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-
-
-def start_emulator() -> tuple[ThreadedMotoServer, str]:
-    # The emulator's access log would drown chalice local's own.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
 
 
 def emulator_environment(endpoint: str) -> dict[str, str]:
@@ -94,8 +85,10 @@ def main() -> int:
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     server = None
     if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        server, endpoint = start_emulator()
-        env.update(emulator_environment(endpoint))
+        # The emulator's access log would drown chalice local's own.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = Emulator(HOST)
+        env.update(emulator_environment(server.start()))
     try:
         dynamodb = boto3.client(
             "dynamodb",

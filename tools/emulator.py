@@ -1,0 +1,53 @@
+"""The embedded DynamoDB emulator of `make run`: moto's server on loopback.
+
+DynamoDB applies each request atomically: a conditional write checks and writes as
+one step. moto checks and writes in several steps without a lock, so two concurrent
+conditional writes could both pass their check. The emulator therefore serves one
+request at a time, which is what the API's concurrency guarantees need to hold
+locally as they do in AWS.
+"""
+
+from collections.abc import Callable, Iterable
+from threading import Lock, Thread
+from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _OneRequestAtATime:
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+        self._lock = Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+class Emulator:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            host, port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> str:
+        self._thread.start()
+        return self.endpoint
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
