@@ -12,7 +12,7 @@ from typing import Any
 from chalice import AuthResponse, Chalice, CORSConfig, Response
 from chalice.app import AuthRequest
 
-from chalicelib import auth, settings
+from chalicelib import auth, openapi, settings
 from chalicelib.errors import TodoApiError
 from chalicelib.idempotency import idempotency_record
 from chalicelib.model import Todo, create_todo
@@ -94,6 +94,11 @@ def caller() -> str:
 @app.route("/health", methods=["GET"], cors=CORS)
 def health() -> Response:
     return json_response({"status": "ok"})
+
+
+@app.route("/openapi.json", methods=["GET"], cors=CORS)
+def openapi_document() -> Response:
+    return json_response(openapi.document())
 
 
 def request_path() -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 # Bounded retries with backoff, and timeouts well inside the Lambda's own.
 _CLIENT_OPTIONS: dict[str, Any] = {
-    "retries": {"mode": "standard", "max_attempts": 3},
+    "retries": {"mode": "standard", "total_max_attempts": 3},
     "connect_timeout": 2,
     "read_timeout": 5,
 }

@@ -1,10 +1,16 @@
 """The HTTP surface, through Chalice's test client on the local stage, against moto."""
 
 import json
+import time
 
 import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import EndpointConnectionError
+from moto.core.models import botocore_stubber
 
 import app as app_module
+from chalicelib import aws
+from chalicelib.idempotency import WINDOW_SECONDS
 from chalicelib.model import TEXT_MAX_LENGTH
 
 
@@ -251,3 +257,265 @@ def test_responses_carry_cors_headers(client, alice, method, path, body):
     response = getattr(client.http, method)(path, headers=alice, body=body)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
+def next_path(response):
+    """The path and query of the Link rel="next", or None."""
+    link = response.headers.get("Link")
+    if link is None:
+        return None
+    assert link.startswith("<")
+    assert link.endswith('>; rel="next"')
+    return link[1 : link.index(">")]
+
+
+def all_pages(client, headers, path):
+    pages = []
+    while path is not None:
+        response = client.http.get(path, headers=headers)
+        assert response.status_code == 200
+        pages.append(response.json_body)
+        path = next_path(response)
+    return pages
+
+
+class TestPaging:
+    def test_paging_returns_every_todo_exactly_once_oldest_first(self, client, alice):
+        texts = [f"todo {n}" for n in range(23)]
+        for text in texts:
+            post_todo(client, alice, {"text": text})
+        pages = all_pages(client, alice, "/todos?limit=5")
+        assert [len(page) for page in pages] == [5, 5, 5, 5, 3]
+        assert [todo["text"] for page in pages for todo in page] == texts
+
+    def test_a_full_last_page_has_no_link(self, client, alice):
+        for n in range(4):
+            post_todo(client, alice, {"text": f"todo {n}"})
+        pages = all_pages(client, alice, "/todos?limit=2")
+        assert [len(page) for page in pages] == [2, 2]
+
+    def test_the_link_carries_limit_and_filter(self, client, alice):
+        for n in range(3):
+            post_todo(client, alice, {"text": f"todo {n}"})
+        response = client.http.get("/todos?limit=1&checked=false", headers=alice)
+        path = next_path(response)
+        assert path.startswith("/todos?limit=1&cursor=")
+        assert path.endswith("&checked=false")
+
+    def test_a_filtered_listing_never_skips_a_match(self, client, alice):
+        expected = []
+        for n in range(17):
+            todo = post_todo(client, alice, {"text": f"todo {n}", "checked": n % 3 == 0})
+            if n % 3 == 0:
+                expected.append(todo.json_body["todoId"])
+        pages = all_pages(client, alice, "/todos?limit=4&checked=true")
+        assert all(len(page) <= 4 for page in pages)
+        assert [todo["todoId"] for page in pages for todo in page] == expected
+        unchecked = all_pages(client, alice, "/todos?checked=false")
+        assert all(not todo["checked"] for page in unchecked for todo in page)
+        assert sum(len(page) for page in unchecked) == 17 - len(expected)
+
+    def test_an_altered_cursor_is_400(self, client, alice):
+        for n in range(2):
+            post_todo(client, alice, {"text": f"todo {n}"})
+        path = next_path(client.http.get("/todos?limit=1", headers=alice))
+        cursor = path.split("cursor=")[1]
+        altered = cursor[:-2] + ("AA" if cursor[-2:] != "AA" else "BB")
+        response = client.http.get(f"/todos?cursor={altered}", headers=alice)
+        assert_error(response, 400, "InvalidCursor")
+
+    def test_another_owners_cursor_is_400(self, client, alice, bob):
+        for n in range(2):
+            post_todo(client, alice, {"text": f"todo {n}"})
+        path = next_path(client.http.get("/todos?limit=1", headers=alice))
+        assert_error(client.http.get(path, headers=bob), 400, "InvalidCursor")
+
+    @pytest.mark.parametrize("query", ["checked=yes", "checked=", "limt=5", "cursor="])
+    def test_bad_query_parameters_are_400(self, client, alice, query):
+        assert_error(client.http.get(f"/todos?{query}", headers=alice), 400, "InvalidRequest")
+
+
+class TestIfMatch:
+    def put(self, client, headers, todo_id, if_match, body=None):
+        return client.http.put(
+            f"/todos/{todo_id}",
+            headers={**headers, "If-Match": if_match},
+            body=json.dumps(body or {"checked": True}),
+        )
+
+    def test_a_matching_version_updates(self, client, alice, alices_todo):
+        response = self.put(client, alice, alices_todo["todoId"], '"1"')
+        assert response.status_code == 200
+        assert response.headers["ETag"] == '"2"'
+
+    def test_a_stale_version_is_412_and_changes_nothing(self, client, alice, alices_todo):
+        todo_id = alices_todo["todoId"]
+        self.put(client, alice, todo_id, '"1"')
+        current = client.http.get(f"/todos/{todo_id}", headers=alice).json_body
+        response = self.put(client, alice, todo_id, '"1"', {"text": "lost update"})
+        assert_error(response, 412, "PreconditionFailed")
+        assert client.http.get(f"/todos/{todo_id}", headers=alice).json_body == current
+
+    def test_any_of_several_versions_may_match(self, client, alice, alices_todo):
+        response = self.put(client, alice, alices_todo["todoId"], '"7", "1"')
+        assert response.status_code == 200
+
+    def test_a_star_matches_any_existing_version(self, client, alice, alices_todo):
+        assert self.put(client, alice, alices_todo["todoId"], "*").status_code == 200
+
+    def test_a_missing_todo_is_404_not_412(self, client, alice, alices_todo):
+        todo_id = alices_todo["todoId"]
+        client.http.delete(f"/todos/{todo_id}", headers=alice)
+        assert_error(self.put(client, alice, todo_id, '"1"'), 404, "TodoNotFound")
+
+    def test_another_owners_todo_is_404_whatever_the_version(self, client, bob, alices_todo):
+        response = self.put(client, bob, alices_todo["todoId"], '"2"')
+        assert_error(response, 404, "TodoNotFound")
+
+    @pytest.mark.parametrize("if_match", ["1", '"one"', 'W/"1"', ""])
+    def test_a_malformed_if_match_is_400(self, client, alice, alices_todo, if_match):
+        response = self.put(client, alice, alices_todo["todoId"], if_match)
+        assert_error(response, 400, "InvalidRequest")
+
+    def test_delete_with_a_stale_version_is_412_and_keeps_the_todo(
+        self, client, alice, alices_todo
+    ):
+        todo_id = alices_todo["todoId"]
+        headers = {**alice, "If-Match": '"2"'}
+        assert_error(
+            client.http.delete(f"/todos/{todo_id}", headers=headers), 412, "PreconditionFailed"
+        )
+        assert client.http.get(f"/todos/{todo_id}", headers=alice).status_code == 200
+
+    def test_delete_with_the_current_version_deletes(self, client, alice, alices_todo):
+        todo_id = alices_todo["todoId"]
+        headers = {**alice, "If-Match": '"1"'}
+        assert client.http.delete(f"/todos/{todo_id}", headers=headers).status_code == 200
+        assert client.http.get(f"/todos/{todo_id}", headers=alice).status_code == 404
+
+
+class TestIdempotentCreate:
+    def post(self, client, headers, key, body):
+        return client.http.post(
+            "/todos", headers={**headers, "Idempotency-Key": key}, body=json.dumps(body)
+        )
+
+    def test_a_repeat_returns_the_first_response_and_creates_nothing(self, client, alice):
+        first = self.post(client, alice, "order-1", {"text": "once"})
+        client.http.put(
+            f"/todos/{first.json_body['todoId']}", headers=alice, body=b'{"checked": true}'
+        )
+        repeat = self.post(client, alice, "order-1", {"text": "once"})
+        assert repeat.status_code == 201
+        assert repeat.json_body == first.json_body
+        assert repeat.headers["Location"] == first.headers["Location"]
+        assert repeat.headers["ETag"] == first.headers["ETag"]
+        assert len(client.http.get("/todos", headers=alice).json_body) == 1
+
+    def test_the_same_key_with_another_body_is_422(self, client, alice):
+        self.post(client, alice, "order-1", {"text": "once"})
+        response = self.post(client, alice, "order-1", {"text": "twice"})
+        assert_error(response, 422, "IdempotencyKeyReused")
+        assert len(client.http.get("/todos", headers=alice).json_body) == 1
+
+    def test_keys_are_per_owner(self, client, alice, bob):
+        mine = self.post(client, alice, "same-key", {"text": "x"}).json_body
+        theirs = self.post(client, bob, "same-key", {"text": "x"}).json_body
+        assert mine["todoId"] != theirs["todoId"]
+
+    def test_different_keys_create_different_todos(self, client, alice):
+        self.post(client, alice, "k1", {"text": "x"})
+        self.post(client, alice, "k2", {"text": "x"})
+        assert len(client.http.get("/todos", headers=alice).json_body) == 2
+
+    def test_an_expired_key_creates_anew(self, client, alice, monkeypatch):
+        first = self.post(client, alice, "k", {"text": "x"}).json_body
+        real_time = time.time
+        monkeypatch.setattr(time, "time", lambda: real_time() + WINDOW_SECONDS + 1)
+        again = self.post(client, alice, "k", {"text": "x"}).json_body
+        assert again["todoId"] != first["todoId"]
+
+    def test_idempotency_records_never_show_in_listings(self, client, alice):
+        for n in range(3):
+            self.post(client, alice, f"k{n}", {"text": f"t{n}"})
+        listed = client.http.get("/todos", headers=alice).json_body
+        assert [todo["text"] for todo in listed] == ["t0", "t1", "t2"]
+
+    @pytest.mark.parametrize("key", ["", "x" * 129, "has space"])
+    def test_a_malformed_key_is_400_and_creates_nothing(self, client, alice, key, dynamodb):
+        assert_error(self.post(client, alice, key, {"text": "x"}), 400, "InvalidRequest")
+        assert dynamodb.scan(TableName="todo-api-local")["Count"] == 0
+
+
+THROTTLED = (
+    b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
+    b'"message":"The level of configured provisioned throughput for the table was exceeded"}'
+)
+
+
+@pytest.fixture
+def dynamodb_fault(client):
+    """fault(kind) makes every DynamoDB request fail that way; returns the attempt count."""
+    attempts = []
+
+    def install(kind):
+        def fail(request, **_):
+            attempts.append(request.url)
+            if kind == "throttle":
+                return AWSResponse(request.url, 400, {}, _RawBody(THROTTLED))
+            raise EndpointConnectionError(endpoint_url=request.url)
+
+        # botocore calls every before-send handler and sends the first response: moto's
+        # must go, or it would apply the write that DynamoDB is pretending to refuse.
+        events = aws.client("dynamodb").meta.events
+        events.unregister("before-send", botocore_stubber)
+        events.register("before-send", fail)
+        return attempts
+
+    yield install
+    aws.client.cache_clear()
+
+
+class _RawBody:
+    def __init__(self, body):
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+    def read(self, *_):
+        return self._body
+
+
+@pytest.mark.parametrize("kind", ["throttle", "connection"])
+class TestDynamoDbFaults:
+    def test_a_create_is_503_with_retry_after_after_bounded_retries(
+        self, client, alice, dynamodb, dynamodb_fault, kind
+    ):
+        attempts = dynamodb_fault(kind)
+        response = post_todo(client, alice, {"text": "x"})
+        assert_error(response, 503, "ServiceUnavailable")
+        assert int(response.headers["Retry-After"]) > 0
+        assert len(attempts) == 3
+        assert dynamodb.scan(TableName="todo-api-local")["Count"] == 0
+
+    def test_an_update_is_503_and_changes_nothing(
+        self, client, alice, alices_todo, dynamodb_fault, kind
+    ):
+        dynamodb_fault(kind)
+        todo_id = alices_todo["todoId"]
+        response = client.http.put(f"/todos/{todo_id}", headers=alice, body=b'{"text": "new"}')
+        assert_error(response, 503, "ServiceUnavailable")
+        aws.client.cache_clear()
+        assert client.http.get(f"/todos/{todo_id}", headers=alice).json_body == alices_todo
+
+    def test_an_idempotent_create_is_503(self, client, alice, dynamodb_fault, kind):
+        dynamodb_fault(kind)
+        headers = {**alice, "Idempotency-Key": "k"}
+        response = client.http.post("/todos", headers=headers, body=b'{"text": "x"}')
+        assert_error(response, 503, "ServiceUnavailable")
+
+    @pytest.mark.parametrize("path", ["/todos", "/todos/01a20fc8-3d99-7d70-9d88-dcfbbdd3913d"])
+    def test_reads_are_503(self, client, alice, dynamodb_fault, kind, path):
+        dynamodb_fault(kind)
+        assert_error(client.http.get(path, headers=alice), 503, "ServiceUnavailable")

@@ -5,16 +5,10 @@ import json
 import logging
 import time
 
-import boto3
 import jwt
 import pytest
-from chalice.test import Client
 
-from app import app
-from chalicelib import signing
-from chalicelib.settings import ConfigurationError, TokenSettings
 from tests.conftest import LOCAL
-from tools.table import ensure_table
 
 NOW = int(time.time())
 
@@ -121,49 +115,3 @@ def test_tokens_never_reach_the_logs(client, caplog):
     assert "rejected a bearer token: ExpiredSignatureError" in caplog.text
     assert token not in caplog.text
     assert token.split(".")[2] not in caplog.text
-
-
-def test_settings_without_a_secret_source_are_a_configuration_error():
-    neither = TokenSettings(issuer="i", audience="a", secret=None, secret_parameter=None)
-    with pytest.raises(ConfigurationError):
-        signing.signing_secret(neither)
-
-
-class TestSecretFromSsm:
-    PARAMETER = "/todo-api/dev/jwt-secret"
-    SECRET = "dev-secret-from-parameter-store-0123456789"
-
-    @pytest.fixture
-    def dev_client(self, mocked_aws):
-        boto3.client("ssm").put_parameter(
-            Name=self.PARAMETER, Value=self.SECRET, Type="SecureString"
-        )
-        ensure_table(boto3.client("dynamodb"), "todo-api-dev")
-        with Client(app, stage_name="dev") as client:
-            yield client
-
-    @staticmethod
-    def dev_token(key):
-        return signed(claims(iss="todo-api-dev"), key=key)
-
-    def test_the_dev_stage_verifies_with_the_parameters_secret(self, dev_client):
-        ok = list_with(dev_client, f"Bearer {self.dev_token(self.SECRET)}")
-        assert ok.status_code == 200
-        local = list_with(dev_client, f"Bearer {self.dev_token(LOCAL['JWT_SECRET'])}")
-        assert local.status_code == 403
-
-    def test_the_secret_is_read_once_per_container(self, dev_client):
-        token = f"Bearer {self.dev_token(self.SECRET)}"
-        assert list_with(dev_client, token).status_code == 200
-        boto3.client("ssm").delete_parameter(Name=self.PARAMETER)
-        assert list_with(dev_client, token).status_code == 200
-        assert signing._parameter_value.cache_info().misses == 1
-
-    def test_the_parameter_is_read_with_decryption(self, mocked_aws):
-        boto3.client("ssm").put_parameter(
-            Name=self.PARAMETER, Value=self.SECRET, Type="SecureString"
-        )
-        settings = TokenSettings(
-            issuer="i", audience="a", secret=None, secret_parameter=self.PARAMETER
-        )
-        assert signing.signing_secret(settings) == self.SECRET
