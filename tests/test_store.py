@@ -208,3 +208,8 @@ class TestAddOnce:
         (stored_record,) = [item for item in items if TTL_ATTRIBUTE in item]
         assert stored_record[TTL_ATTRIBUTE] == {"N": str(record.expires_at)}
         assert stored_record["todoId"]["S"] == f"idempotency#{record.key_digest}"
+
+
+def test_the_table_expires_idempotency_records_through_ttl(dynamodb):
+    ttl = dynamodb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": TTL_ATTRIBUTE}

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from chalicelib.store import TTL_ATTRIBUTE
+
 KEY_SCHEMA = [
     {"AttributeName": "ownerId", "KeyType": "HASH"},
     {"AttributeName": "todoId", "KeyType": "RANGE"},
@@ -23,4 +25,9 @@ def ensure_table(dynamodb: Any, table_name: str) -> bool:
         BillingMode="PAY_PER_REQUEST",
     )
     dynamodb.get_waiter("table_exists").wait(TableName=table_name)
+    # Idempotency records expire through TTL; todos have no such attribute and stay.
+    dynamodb.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
     return True
