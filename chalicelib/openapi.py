@@ -10,5 +10,5 @@ _PATH = Path(__file__).with_name("openapi.json")
 
 @cache
 def document() -> dict[str, Any]:
-    """Read on first call, not at import: it ships in the Lambda zip; the authorizer never needs it."""
+    """Read lazily: it ships in the Lambda zip, but the authorizer (same code) never needs it."""
     return json.loads(_PATH.read_text(encoding="utf-8"))
