@@ -4,6 +4,10 @@ from functools import cache
 
 from chalicelib import aws, settings
 
+# What reading the secret needs; SecureStrings under the AWS-managed aws/ssm key need no
+# kms permission of their own. tools/policy.py grants exactly this.
+IAM_ACTIONS = frozenset({"ssm:GetParameter"})
+
 
 @cache
 def _parameter_value(name: str) -> str:
