@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test lint clean
+.PHONY: run token test lint policy provision deploy destroy clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,24 @@ lint: $(INSTALLED)
 ## Lint, then run the whole test suite offline.
 test: lint
 	$(BIN)/python -m pytest
+
+## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
+policy: $(INSTALLED)
+	$(BIN)/python -m tools.policy --stage $(STAGE)
+
+## Create or update a deployed stage's table and signing secret (STAGE=dev|prod).
+## ROTATE=1 replaces the secret; SECRET_ONLY=1 skips the table (CloudFormation path).
+provision: $(INSTALLED)
+	$(BIN)/python -m tools.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
+
+## Deploy a stage to AWS with Chalice: provision, policy, then chalice deploy.
+deploy: provision policy
+	$(BIN)/chalice deploy --stage $(STAGE)
+
+## Remove a stage's Chalice resources (functions, API, roles). Its table and secret stay.
+destroy: $(INSTALLED)
+	$(BIN)/chalice delete --stage $(STAGE)
+	@echo "The table and the signing secret of stage $(STAGE) were kept: see docs/deploy.md to delete them."
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build

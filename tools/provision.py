@@ -1,0 +1,345 @@
+"""Creates what `chalice deploy` cannot for a deployed stage: its table and signing secret.
+
+`python -m tools.provision --stage prod` (`make provision STAGE=prod`) creates, or brings
+to the wanted state, the stage's DynamoDB table (TABLE_NAME: keys ownerId/todoId,
+on-demand, encrypted with the AWS managed KMS key, point-in-time recovery, TTL on
+expiresAt, deletion protection on prod, tags project/stage) and its HS256 signing secret
+(the SSM SecureString JWT_SECRET_PARAMETER, a random value created only if missing).
+Running it again changes nothing. It prints one line per resource and never the secret.
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.store import TTL_ATTRIBUTE
+from tools.stage import environment
+from tools.table import KEY_SCHEMA, TTL_SPECIFICATION, table_definition
+
+PROJECT = "todo-api"
+SECRET_BYTES = 48  # token_urlsafe(48): 64 characters of URL-safe text, 384 random bits
+PITR_ATTEMPTS = 12
+PITR_DELAY_SECONDS = 5.0
+ROTATED = "updated value (rotated; running containers keep the old one until recycled)"
+
+
+@dataclass(frozen=True)
+class StagePolicy:
+    # True: created with deletion protection, and turned on if someone turned it off.
+    # False: created without it. Never turned off by this tool: lowering a table's
+    # protection is a decision for a person, not a side effect of provisioning.
+    deletion_protection: bool
+
+
+# Each deployed stage must be listed here, so a new stage is a deliberate decision.
+STAGE_POLICIES: dict[str, StagePolicy] = {
+    # prod holds the users' todos: deleting its table (a stray `delete-table`, a
+    # CloudFormation stack replacement) must first take the explicit step of turning
+    # protection off. Point-in-time recovery restores data, not a deleted table's name.
+    "prod": StagePolicy(deletion_protection=True),
+    # dev holds throwaway data and is torn down and rebuilt freely; protection there would
+    # only stand in the way. Point-in-time recovery still covers a bad deploy.
+    "dev": StagePolicy(deletion_protection=False),
+}
+
+
+class ProvisionError(RuntimeError):
+    """A resource exists in a state this tool must not, or cannot, repair by itself."""
+
+
+def _tags(stage: str) -> dict[str, str]:
+    return {"project": PROJECT, "stage": stage}
+
+
+def stage_settings(stage: str) -> tuple[dict[str, str], StagePolicy]:
+    """The stage's environment and policy; refuses stages this tool does not provision."""
+    env = environment(stage)
+    if "JWT_SECRET_PARAMETER" not in env or stage not in STAGE_POLICIES:
+        raise ProvisionError(
+            f"stage {stage!r} is not provisioned by this tool: the local stage's table is "
+            "made by `make run` and its secret is in .chalice/config.json; a deployed stage "
+            "needs JWT_SECRET_PARAMETER in its config and an entry in STAGE_POLICIES"
+        )
+    return env, STAGE_POLICIES[stage]
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+def create_request(table_name: str, stage: str, policy: StagePolicy) -> dict[str, Any]:
+    """CreateTable parameters: the shared definition plus what a deployed stage adds."""
+    return {
+        **table_definition(table_name),
+        # KMS with no key id is the AWS managed key alias/aws/dynamodb.
+        "SSESpecification": {"Enabled": True, "SSEType": "KMS"},
+        "DeletionProtectionEnabled": policy.deletion_protection,
+        "Tags": [{"Key": key, "Value": value} for key, value in _tags(stage).items()],
+    }
+
+
+def _describe_table(dynamodb: Any, table_name: str) -> dict[str, Any] | None:
+    try:
+        table: dict[str, Any] = dynamodb.describe_table(TableName=table_name)["Table"]
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return None
+    if table["TableStatus"] != "ACTIVE":
+        dynamodb.get_waiter("table_exists").wait(TableName=table_name)
+        table = dynamodb.describe_table(TableName=table_name)["Table"]
+    return table
+
+
+def provision_table(
+    dynamodb: Any,
+    table_name: str,
+    stage: str,
+    policy: StagePolicy,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Creates the table, or brings an existing one to the wanted settings; one line."""
+    table = _describe_table(dynamodb, table_name)
+    if table is None:
+        dynamodb.create_table(**create_request(table_name, stage, policy))
+        dynamodb.get_waiter("table_exists").wait(TableName=table_name)
+        enable_pitr(dynamodb, table_name, sleep)
+        _enable_ttl(dynamodb, table_name)
+        protection = "on" if policy.deletion_protection else "off"
+        return (
+            f"table {table_name}: created (on-demand, KMS encryption, point-in-time "
+            f"recovery, TTL on {TTL_ATTRIBUTE}, deletion protection {protection})"
+        )
+    _check_keys(table)
+    changes = [
+        *_ensure_pitr(dynamodb, table_name, sleep),
+        *_ensure_ttl(dynamodb, table_name),
+        *_ensure_deletion_protection(dynamodb, table, policy),
+        *_ensure_tags(dynamodb, table, _tags(stage)),
+    ]
+    return f"table {table_name}: " + (f"updated {', '.join(changes)}" if changes else "unchanged")
+
+
+def _check_keys(table: dict[str, Any]) -> None:
+    if table["KeySchema"] != KEY_SCHEMA:
+        raise ProvisionError(
+            f"table {table['TableName']} has key schema {table['KeySchema']}, not "
+            f"{KEY_SCHEMA}; keys cannot change without recreating the table"
+        )
+
+
+def _ensure_pitr(dynamodb: Any, table_name: str, sleep: Callable[[float], None]) -> list[str]:
+    backups = dynamodb.describe_continuous_backups(TableName=table_name)
+    description = backups["ContinuousBackupsDescription"]
+    status = description.get("PointInTimeRecoveryDescription", {})
+    if status.get("PointInTimeRecoveryStatus") == "ENABLED":
+        return []
+    enable_pitr(dynamodb, table_name, sleep)
+    return ["point-in-time recovery"]
+
+
+def enable_pitr(dynamodb: Any, table_name: str, sleep: Callable[[float], None]) -> None:
+    """Turns PITR on; a table created moments ago may refuse until its backups are ready."""
+    for attempt in range(1, PITR_ATTEMPTS + 1):
+        try:
+            dynamodb.update_continuous_backups(
+                TableName=table_name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
+            return
+        except dynamodb.exceptions.ContinuousBackupsUnavailableException:
+            if attempt == PITR_ATTEMPTS:
+                raise
+            sleep(PITR_DELAY_SECONDS)
+
+
+def _ensure_ttl(dynamodb: Any, table_name: str) -> list[str]:
+    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    status = ttl.get("TimeToLiveStatus", "DISABLED")
+    attribute = ttl.get("AttributeName")
+    if status in ("ENABLED", "ENABLING") and attribute == TTL_ATTRIBUTE:
+        return []
+    if status != "DISABLED":
+        # AWS allows one TTL change per table per hour or so; switching attributes means
+        # disabling first. Left to a person, who can tell why it was set that way.
+        raise ProvisionError(
+            f"table {table_name}: TTL is {status.lower()} on {attribute!r}, but the API "
+            f"expires idempotency records through {TTL_ATTRIBUTE!r}; disable TTL, then "
+            "rerun once AWS allows the change"
+        )
+    _enable_ttl(dynamodb, table_name)
+    return [f"TTL on {TTL_ATTRIBUTE}"]
+
+
+def _enable_ttl(dynamodb: Any, table_name: str) -> None:
+    dynamodb.update_time_to_live(
+        TableName=table_name, TimeToLiveSpecification=dict(TTL_SPECIFICATION)
+    )
+
+
+def _ensure_deletion_protection(
+    dynamodb: Any, table: dict[str, Any], policy: StagePolicy
+) -> list[str]:
+    if not policy.deletion_protection or table.get("DeletionProtectionEnabled", False):
+        return []
+    dynamodb.update_table(TableName=table["TableName"], DeletionProtectionEnabled=True)
+    return ["deletion protection"]
+
+
+def _ensure_tags(dynamodb: Any, table: dict[str, Any], wanted: dict[str, str]) -> list[str]:
+    current = _table_tags(dynamodb, table["TableArn"])
+    missing = {key: value for key, value in wanted.items() if current.get(key) != value}
+    if not missing:
+        return []
+    dynamodb.tag_resource(
+        ResourceArn=table["TableArn"],
+        Tags=[{"Key": key, "Value": value} for key, value in missing.items()],
+    )
+    return ["tags " + ", ".join(f"{key}={value}" for key, value in missing.items())]
+
+
+def _table_tags(dynamodb: Any, arn: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    request: dict[str, str] = {"ResourceArn": arn}
+    while True:
+        page = dynamodb.list_tags_of_resource(**request)
+        tags.update({tag["Key"]: tag["Value"] for tag in page.get("Tags", [])})
+        if not page.get("NextToken"):
+            return tags
+        request["NextToken"] = page["NextToken"]
+
+
+# --- the signing secret --------------------------------------------------------------------
+
+
+def provision_secret(ssm: Any, name: str, stage: str, rotate: bool = False) -> str:
+    """Creates the SecureString if missing; overwrites it only when asked to rotate.
+
+    The value is made here, sent to SSM and forgotten: it is never printed or logged.
+    """
+    kind = _parameter_type(ssm, name)
+    if kind is not None and kind != "SecureString":
+        raise ProvisionError(
+            f"secret {name}: exists as a {kind}, not a SecureString; delete it "
+            f"(aws ssm delete-parameter --name {name}) and run this again"
+        )
+    if kind is None:
+        return _create_secret(ssm, name, stage)
+    if not rotate:
+        return f"secret {name}: unchanged"
+    ssm.put_parameter(
+        Name=name,
+        Value=secrets.token_urlsafe(SECRET_BYTES),
+        Type="SecureString",
+        Overwrite=True,
+    )
+    return f"secret {name}: {ROTATED}"
+
+
+def _create_secret(ssm: Any, name: str, stage: str) -> str:
+    try:
+        ssm.put_parameter(
+            Name=name,
+            Description=f"HS256 signing secret of {PROJECT} stage {stage}",
+            Value=secrets.token_urlsafe(SECRET_BYTES),
+            Type="SecureString",
+            Overwrite=False,  # never replace a secret someone made in the meantime
+            Tags=[{"Key": key, "Value": value} for key, value in _tags(stage).items()],
+        )
+    except ssm.exceptions.ParameterAlreadyExists:
+        return f"secret {name}: unchanged (created concurrently by someone else)"
+    return f"secret {name}: created (SecureString)"
+
+
+def _parameter_type(ssm: Any, name: str) -> str | None:
+    """The parameter's type, from its metadata alone (its value is never read)."""
+    pages = ssm.get_paginator("describe_parameters").paginate(
+        ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
+    )
+    for page in pages:
+        for parameter in page["Parameters"]:
+            if parameter["Name"] == name:
+                return str(parameter["Type"])
+    return None
+
+
+# --- the command -------------------------------------------------------------------------
+
+
+def provision(
+    dynamodb: Any,
+    ssm: Any,
+    stage: str,
+    secret_only: bool = False,
+    rotate_secret: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[str]:
+    """Provisions the stage, yielding one line per resource as it is done."""
+    env, policy = stage_settings(stage)
+    if not secret_only:
+        yield provision_table(dynamodb, env["TABLE_NAME"], stage, policy, sleep)
+    yield provision_secret(ssm, env["JWT_SECRET_PARAMETER"], stage, rotate_secret)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.provision",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--stage", required=True, help="a deployed stage: dev or prod (local is refused)"
+    )
+    parser.add_argument(
+        "--secret-only",
+        action="store_true",
+        help="provision only the signing secret (the CloudFormation deploy path, where the "
+        "packaged template creates the table)",
+    )
+    parser.add_argument(
+        "--rotate-secret",
+        action="store_true",
+        help="overwrite the signing secret with a new random value. Running Lambda "
+        "containers keep the old secret until they are recycled (a deploy that changes "
+        "the functions recycles them): until then old and new secrets are both in use, "
+        "and afterwards tokens and list cursors made with the old one are rejected",
+    )
+    return parser.parse_args(argv)
+
+
+def _session() -> Any:
+    region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or None
+    session = boto3.Session(region_name=region)
+    if session.region_name is None:
+        raise ProvisionError("no AWS region: set AWS_DEFAULT_REGION (or AWS_REGION)")
+    return session
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        stage_settings(args.stage)
+        session = _session()
+        print(f"provisioning stage {args.stage} in {session.region_name}", flush=True)
+        lines = provision(
+            session.client("dynamodb"),
+            session.client("ssm"),
+            args.stage,
+            secret_only=args.secret_only,
+            rotate_secret=args.rotate_secret,
+        )
+        for line in lines:
+            print(line, flush=True)
+    except (ProvisionError, ClientError, BotoCoreError) as error:
+        print(f"provision: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
