@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test lint policy provision deploy destroy clean
+.PHONY: run token test lint lint-iac package policy provision deploy destroy clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## Lint, then run the whole test suite offline.
-test: lint
+## Lint (code and the packaged prod template), then run the whole test suite offline.
+test: lint lint-iac
 	$(BIN)/python -m pytest
 
 ## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
@@ -47,5 +47,14 @@ destroy: $(INSTALLED)
 	$(BIN)/chalice delete --stage $(STAGE)
 	@echo "The table and the signing secret of stage $(STAGE) were kept: see docs/deploy.md to delete them."
 
+## Package a stage for CloudFormation: build/$(STAGE)/sam.json and deployment.zip (STAGE=dev|prod).
+package: $(INSTALLED)
+	$(BIN)/python -m tools.package --stage $(STAGE)
+
+## Package prod, then lint its template: cfn-lint, and checkov in its own .venv-checkov.
+lint-iac: $(INSTALLED)
+	$(BIN)/python -m tools.package --stage prod
+	$(BIN)/python -m tools.lint_iac --template build/prod/sam.json
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache build

@@ -1,0 +1,393 @@
+"""Packages a stage for CloudFormation: `python -m tools.package --stage prod [--out build/prod]`.
+
+Runs `chalice package --merge-template`, leaving `sam.json` (a SAM template) and
+`deployment.zip` in the output directory. The merge template, written beside them as
+`merge-template.json`, adds what `chalice deploy` leaves to `make provision` or does
+not do at all:
+
+- the stage's DynamoDB table as `make provision` makes it, retained when the stack
+  goes or replaces it (and, where tools.provision says so, deletion-protected);
+- per role, an IAM policy naming the table by `Fn::GetAtt`, the signing secret and the
+  function's own log group, so the stack needs no account id and no stack name;
+- CORS headers on API Gateway's own 4XX and 5XX responses (the authorizer's 401 and
+  403 included), inside the API definition so that every deployment keeps them;
+- on the API stage: X-Ray tracing, JSON access logs and throttling;
+- a fix for Chalice 1.34's log group of the API handler, whose name refers to a
+  resource (`ApiHandler`) that its template calls `APIHandler`.
+
+The resources Chalice generates are found in a first, plain `chalice package`, so the
+merge template never guesses a logical id. Packaging needs a region (us-east-1 unless
+AWS_DEFAULT_REGION says otherwise; the template itself is region-free) and pip, for
+requirements.txt; it makes no AWS call.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from chalicelib import signing, store
+from tools.provision import STAGE_POLICIES
+from tools.stage import environment, stage_config
+from tools.table import TTL_SPECIFICATION, table_definition
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_REGION = "us-east-1"
+OUTPUTS = ("sam.json", "deployment.zip")
+MERGE_TEMPLATE = "merge-template.json"
+
+TABLE = "TodoTable"
+ACCESS_LOG_GROUP = "ApiAccessLogGroup"
+# The API handler's logical id in every template Chalice generates.
+API_HANDLER = "APIHandler"
+# Used only when config.json sets no log_retention_in_days for the stage.
+DEFAULT_LOG_RETENTION_DAYS = 30
+# Used only when config.json sets no reserved_concurrency for the stage.
+DEFAULT_CONCURRENCY = 20
+
+# One JSON object per request: who called what, and how it went. No headers, no bodies.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "caller": "$context.identity.caller",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "responseLatency": "$context.responseLatency",
+    },
+    separators=(",", ":"),
+)
+
+# Logs expire by their retention anyway; a retained group would keep its fixed name and
+# stop the stack from being created again.
+LOG_GROUP_POLICIES = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+
+Template = dict[str, Any]
+
+
+def _skip(*checks: tuple[str, str]) -> dict[str, Any]:
+    """Resource metadata that tells checkov which checks do not apply, and why."""
+    return {"checkov": {"skip": [{"id": check, "comment": why} for check, why in checks]}}
+
+
+SKIP_LOG_GROUP_CMK = (
+    "CKV_AWS_158",
+    "CloudWatch Logs encrypts at rest by default and these logs carry no secrets, "
+    "tokens or bodies; a customer managed key would add cost and a key policy only.",
+)
+SKIP_FUNCTION = (
+    (
+        "CKV_AWS_116",
+        "Invoked synchronously by API Gateway (handler and authorizer): a dead-letter "
+        "queue only ever receives failed asynchronous invocations.",
+    ),
+    (
+        "CKV_AWS_117",
+        "Calls only the DynamoDB and SSM public endpoints (TLS, IAM-signed); a VPC would "
+        "add NAT or endpoint cost and ENI set-up without any private resource to reach.",
+    ),
+    (
+        "CKV_AWS_173",
+        "The environment holds names only (table, issuer, parameter name, origin); the "
+        "signing secret lives in an SSM SecureString, and Lambda encrypts at rest anyway.",
+    ),
+)
+SKIP_API = (
+    (
+        "CKV_AWS_120",
+        "Every response is per caller and authorized per request; a stage cache would "
+        "serve todos stale after a write, and is billed by the hour.",
+    ),
+)
+SKIP_TABLE_CMK = (
+    "CKV_AWS_119",
+    "Encrypted with the AWS managed key (SSEEnabled); a customer managed key adds a "
+    "monthly and per-request cost and key-policy upkeep with no cross-account use to serve.",
+)
+
+
+def _quoted(value: str) -> str:
+    """A static header value as API Gateway's responseParameters want it: 'value'."""
+    if "'" in value:
+        raise SystemExit(f"cannot quote {value!r} for API Gateway: it contains a quote")
+    return f"'{value}'"
+
+
+def _tags(stage: str, as_list: bool) -> Any:
+    tags = stage_config(stage).get("tags", {})
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())] if as_list else tags
+
+
+def _resources_of_type(template: Template, kind: str) -> list[str]:
+    return sorted(n for n, r in template["Resources"].items() if r["Type"] == kind)
+
+
+def _function_roles(generated: Template) -> dict[str, str]:
+    """Each Lambda function's logical id, with the logical id of its Chalice role."""
+    roles = {}
+    for name in _resources_of_type(generated, "AWS::Serverless::Function"):
+        role = generated["Resources"][name]["Properties"]["Role"]
+        if not (isinstance(role, dict) and "Fn::GetAtt" in role):
+            raise SystemExit(f"{name}: expected a role made by Chalice, found {role!r}")
+        roles[name] = role["Fn::GetAtt"][0]
+    return roles
+
+
+def _function_log_groups(generated: Template, functions: list[str]) -> dict[str, str]:
+    """Each function's log group, matched by the name Chalice gave it (case aside).
+
+    Chalice 1.34 names the API handler's group after `${ApiHandler}`, a resource that
+    its template calls APIHandler; matching without case finds it all the same.
+    """
+    by_lower = {f.lower(): f for f in functions}
+    groups = {}
+    for name in _resources_of_type(generated, "AWS::Logs::LogGroup"):
+        log_name = generated["Resources"][name]["Properties"].get("LogGroupName", {})
+        match = re.fullmatch(r"/aws/lambda/\$\{(\w+)\}", str(log_name.get("Fn::Sub", "")))
+        if match and match.group(1).lower() in by_lower:
+            groups[by_lower[match.group(1).lower()]] = name
+    return groups
+
+
+def _table(stage: str, env: dict[str, str]) -> dict[str, Any]:
+    """The table as `make provision` makes it (tools.provision), for CloudFormation."""
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        # Data outlives the stack: deleting or replacing the stack leaves the table.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Metadata": _skip(SKIP_TABLE_CMK),
+        "Properties": {
+            **table_definition(env["TABLE_NAME"]),
+            # KMS with no key id: the AWS managed key alias/aws/dynamodb.
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "DeletionProtectionEnabled": STAGE_POLICIES[stage].deletion_protection,
+            "TimeToLiveSpecification": dict(TTL_SPECIFICATION),
+            "Tags": _tags(stage, as_list=True),
+        },
+    }
+
+
+def _role_policy(
+    stage: str, env: dict[str, str], role: str, functions: list[str], log_groups: dict[str, str]
+) -> dict[str, Any]:
+    """What the role's functions read and write, each on its exact resource."""
+    parameter = env["JWT_SECRET_PARAMETER"].lstrip("/")
+    statements = []
+    if API_HANDLER in functions:
+        statements.append(
+            {
+                "Sid": "TodoTable",
+                "Effect": "Allow",
+                "Action": sorted(store.IAM_ACTIONS),
+                "Resource": {"Fn::GetAtt": [TABLE, "Arn"]},
+            }
+        )
+    statements.append(
+        {
+            "Sid": "SigningSecret",
+            "Effect": "Allow",
+            "Action": sorted(signing.IAM_ACTIONS),
+            "Resource": {
+                "Fn::Sub": (
+                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+                    f":parameter/{parameter}"
+                )
+            },
+        }
+    )
+    statements.append(
+        {
+            "Sid": "FunctionLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            # A log group's Arn attribute ends in ":*", which covers its streams.
+            "Resource": [{"Fn::GetAtt": [log_groups[f], "Arn"]} for f in functions],
+        }
+    )
+    return {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": f"todo-api-{stage}-{role}-data",
+            "Roles": [{"Ref": role}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
+def _throttling(stage: str) -> tuple[float, int]:
+    """Steady rate and burst for every method of the stage, from its Lambda concurrency.
+
+    The burst equals one function's reserved concurrency; the steady rate is half of
+    it, which keeps the concurrency needed below the reservation for any request
+    lasting up to 2 s. Beyond that, API Gateway answers 429 before Lambda throttles.
+    """
+    concurrency = int(stage_config(stage).get("reserved_concurrency", DEFAULT_CONCURRENCY))
+    return concurrency / 2, concurrency
+
+
+def deployed_environment(stage: str) -> dict[str, str]:
+    """The stage's environment; refuses a stage that is not deployed (local)."""
+    env = environment(stage)
+    if "JWT_SECRET_PARAMETER" not in env or stage not in STAGE_POLICIES:
+        raise SystemExit(
+            f"stage {stage!r} is not a deployed stage: it needs JWT_SECRET_PARAMETER in its "
+            "config and an entry in tools.provision.STAGE_POLICIES"
+        )
+    return env
+
+
+def merge_template(stage: str, generated: Template) -> Template:
+    """What `--merge-template` adds to (or overrides in) the template Chalice generated."""
+    env = deployed_environment(stage)
+    config = stage_config(stage)
+    retention = int(config.get("log_retention_in_days", DEFAULT_LOG_RETENTION_DAYS))
+    generated_resources = generated["Resources"]
+    if generated_resources.get("RestAPI", {}).get("Type") != "AWS::Serverless::Api":
+        raise SystemExit("chalice package generated no AWS::Serverless::Api named RestAPI")
+
+    function_roles = _function_roles(generated)
+    functions = sorted(function_roles)
+    if API_HANDLER not in functions:
+        raise SystemExit(f"chalice package generated no function named {API_HANDLER}")
+    log_groups = _function_log_groups(generated, functions)
+
+    resources: dict[str, Any] = {TABLE: _table(stage, env)}
+    for function in functions:
+        group = log_groups.setdefault(function, f"{function}LogGroup")
+        resources[group] = {
+            "Type": "AWS::Logs::LogGroup",
+            **LOG_GROUP_POLICIES,
+            "Metadata": _skip(SKIP_LOG_GROUP_CMK),
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function}}}"},
+                "RetentionInDays": retention,
+            },
+        }
+        if group in generated_resources:
+            # Keep Chalice's retention; fix only the name (see _function_log_groups).
+            del resources[group]["Properties"]["RetentionInDays"]
+        resources[function] = {"Metadata": _skip(*SKIP_FUNCTION)}
+
+    policies = []
+    for role in sorted(set(function_roles.values())):
+        members = [f for f in functions if function_roles[f] == role]
+        policy = f"{role}DataPolicy"
+        resources[policy] = _role_policy(stage, env, role, members, log_groups)
+        policies.append(policy)
+
+    resources[ACCESS_LOG_GROUP] = {
+        "Type": "AWS::Logs::LogGroup",
+        **LOG_GROUP_POLICIES,
+        "Metadata": _skip(SKIP_LOG_GROUP_CMK),
+        "Properties": {
+            "LogGroupName": f"/aws/apigateway/todo-api-{stage}/access",
+            "RetentionInDays": retention,
+            "Tags": _tags(stage, as_list=True),
+        },
+    }
+
+    origin = _quoted(env["CORS_ALLOW_ORIGIN"])
+    rate, burst = _throttling(stage)
+    resources["RestAPI"] = {
+        # The API goes live only once its functions may read the table and the secret.
+        "DependsOn": policies,
+        "Metadata": _skip(*SKIP_API),
+        "Properties": {
+            "TracingEnabled": True,
+            "AccessLogSetting": {
+                "DestinationArn": {"Fn::GetAtt": [ACCESS_LOG_GROUP, "Arn"]},
+                "Format": ACCESS_LOG_FORMAT,
+            },
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": rate,
+                    "ThrottlingBurstLimit": burst,
+                    # No execution logs of request and response bodies: they hold todos.
+                    "DataTraceEnabled": False,
+                    "MetricsEnabled": False,
+                }
+            ],
+            "Tags": _tags(stage, as_list=False),
+            # In the definition, not as AWS::ApiGateway::GatewayResponse resources: a
+            # deployment of a new definition drops gateway responses it does not hold.
+            "DefinitionBody": {
+                "x-amazon-apigateway-gateway-responses": {
+                    response_type: {
+                        "responseParameters": {
+                            "gatewayresponse.header.Access-Control-Allow-Origin": origin
+                        }
+                    }
+                    for response_type in ("DEFAULT_4XX", "DEFAULT_5XX")
+                }
+            },
+        },
+    }
+    outputs = {
+        "TableName": {"Value": {"Ref": TABLE}},
+        "TableArn": {"Value": {"Fn::GetAtt": [TABLE, "Arn"]}},
+    }
+    return {"Resources": resources, "Outputs": outputs}
+
+
+def _chalice_package(stage: str, out: Path, merge_file: Path | None = None) -> Template:
+    chalice = Path(sys.executable).with_name("chalice")
+    command = [str(chalice), "--project-dir", str(PROJECT_DIR), "package", "--stage", stage]
+    if merge_file is not None:
+        command += ["--merge-template", str(merge_file)]
+    command.append(str(out))
+    env = dict(os.environ)
+    if not env.get("AWS_DEFAULT_REGION"):
+        env["AWS_DEFAULT_REGION"] = env.get("AWS_REGION") or DEFAULT_REGION
+    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603 - fixed argv
+    return json.loads((out / "sam.json").read_text())
+
+
+def build(stage: str, out: Path) -> Path:
+    """Packages the stage into out: sam.json, deployment.zip and merge-template.json."""
+    deployed_environment(stage)
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:
+        (out / name).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"chalice-{stage}-") as plain:
+        generated = _chalice_package(stage, Path(plain))
+    merge_file = out / MERGE_TEMPLATE
+    merge_file.write_text(json.dumps(merge_template(stage, generated), indent=2) + "\n")
+    _chalice_package(stage, out, merge_file)
+    missing = [name for name in OUTPUTS if not (out / name).is_file()]
+    if missing:
+        raise SystemExit(f"chalice package left no {', '.join(missing)} in {out}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", type=Path, help="output directory (default: build/<stage>)")
+    args = parser.parse_args()
+    out = args.out or PROJECT_DIR / "build" / args.stage
+    started = time.monotonic()
+    build(args.stage, out)
+    size = (out / "deployment.zip").stat().st_size
+    print(
+        f"{out}: sam.json, deployment.zip ({size / 1024:.0f} KiB) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
