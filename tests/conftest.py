@@ -1,5 +1,6 @@
 """Shared fixtures: moto for AWS, Chalice's test client for HTTP, tokens for callers."""
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.stack import LocalStack, stack_environment, stack_factory
 from tools.stage import environment
 from tools.token import issue_token
 
@@ -35,7 +37,18 @@ from moto import mock_aws  # noqa: E402
 
 from app import app  # noqa: E402
 from chalicelib import aws, signing  # noqa: E402
+from tests.aws_calls import CallRecorder  # noqa: E402
 from tools.table import ensure_table  # noqa: E402
+
+# Every AWS action chalicelib performs anywhere in this process, for tests/test_policy.py.
+AWS_CALLS = CallRecorder()
+_unrecorded_client = aws.client.__wrapped__
+aws.client = functools.cache(lambda service: AWS_CALLS.watch(_unrecorded_client(service)))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked after_suite run last, when the suite's AWS calls are all recorded."""
+    items.sort(key=lambda item: item.get_closest_marker("after_suite") is not None)
 
 
 @pytest.fixture
@@ -75,3 +88,14 @@ def auth_headers(token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
         "Authorization": f"Bearer {token(subject)}",
         "Content-Type": "application/json",
     }
+
+
+@pytest.fixture(scope="module")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """One serving `make run` stack (emulator and chalice local) for all tests of a module.
+
+    It is killed when the module's tests are done, whatever happened; tests that share it
+    keep out of each other's way by acting as owners of their own.
+    """
+    with stack_factory(tmp_path_factory.mktemp("local_stack")) as start:
+        yield start(stack_environment())

@@ -6,28 +6,24 @@ the whole group and checks that it left nothing behind: exit code 0, no process 
 group, the port free again. Nothing here leaves 127.0.0.1 or talks to AWS.
 """
 
-import contextlib
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import boto3
 import pytest
-import requests
 from moto.server import ThreadedMotoServer
 
+from tests.stack import (
+    HOST,
+    STOP_TIMEOUT_SECONDS,
+    group_is_gone,
+    issue_token,
+    port_is_free,
+    stack_environment,
+    stack_factory,
+)
 from tools.stage import environment
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 TABLE_NAME = environment("local")["TABLE_NAME"]
-START_TIMEOUT_SECONDS = 60
-STOP_TIMEOUT_SECONDS = 20
-REQUEST_TIMEOUT_SECONDS = 5
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -35,134 +31,11 @@ FAKE_CREDENTIALS = {
 }
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def port_is_free(port):
-    # SO_REUSEADDR, as every server (chalice local included) binds: the connections the
-    # server closed may linger in TIME_WAIT, but only a listening socket stops a restart.
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-        return True
-
-
-def group_is_gone(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def stack_environment(**overrides):
-    """The caller's environment without a DynamoDB endpoint, plus overrides."""
-    env = dict(os.environ)
-    env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-    env.update(overrides)
-    return env
-
-
-def issue_token(subject):
-    """A token for subject from `python -m tools.token`, the path `make token` takes."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.token", subject],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return result.stdout.strip().splitlines()[-1]
-
-
-class LocalStack:
-    """One `python -m tools.local_stack` process group and its output file."""
-
-    def __init__(self, env, log_path):
-        self.port = free_port()
-        self.base_url = f"http://{HOST}:{self.port}"
-        self.log_path = log_path
-        self.http = requests.Session()
-        self.http.trust_env = False  # no proxy from the environment between us and 127.0.0.1
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tools.local_stack", "--port", str(self.port)],
-                cwd=PROJECT_DIR,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.pgid = self.process.pid  # a new session's leader leads its own group
-
-    def output(self):
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_serving(self):
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"the stack exited with {self.process.returncode} before serving:\n"
-                    + self.output()
-                )
-            try:
-                if self.request("GET", "/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"the stack did not serve within {START_TIMEOUT_SECONDS} s:\n{self.output()}")
-
-    def request(self, method, path, token=None, timeout=REQUEST_TIMEOUT_SECONDS, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(
-            method, self.base_url + path, headers=headers, timeout=timeout, **kwargs
-        )
-
-    def stop(self):
-        """SIGTERM to the whole group, as Ctrl-C in a shell would; the exit code."""
-        self.http.close()
-        os.killpg(self.pgid, signal.SIGTERM)
-        return self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-    def kill(self):
-        """The last resort: nothing of the group survives the test, whatever happened."""
-        self.http.close()
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(self.pgid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pgid, signal.SIGKILL)
-        self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-
 @pytest.fixture
 def start_stack(tmp_path):
     """start_stack(env) -> a serving LocalStack; every stack is killed at teardown."""
-    stacks = []
-
-    def start(env):
-        stack = LocalStack(env, tmp_path / f"local_stack_{len(stacks)}.log")
-        stacks.append(stack)
-        stack.wait_until_serving()
-        return stack
-
-    yield start
-    for stack in stacks:
-        stack.kill()
-        print(f"--- output of the stack on port {stack.port} ---\n{stack.output()}")
+    with stack_factory(tmp_path) as start:
+        yield start
 
 
 def assert_stops_cleanly(stack):
