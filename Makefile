@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test lint lint-iac package policy provision deploy destroy clean
+.PHONY: run token test lint lint-iac package policy provision deploy destroy bench clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ package: $(INSTALLED)
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage prod
 	$(BIN)/python -m tools.lint_iac --template build/prod/sam.json
+
+## Print benchmark figures: the prod Lambda zip's size, and cold starts against minimal
+## Chalice apps (offline; not part of make test). BENCH_ARGS: e.g. --runs 15, --bytecode.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache build

@@ -1,0 +1,67 @@
+"""The Lambda zip: packaged as `make package` does it, then weighed."""
+
+import shlex
+import subprocess
+import sys
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The budget: under 1 MB, read strictly as 1,000,000 bytes.
+BUDGET_BYTES = 1_000_000
+# What the Lambda runtime provides, or only tests need: none of it belongs in the zip.
+UNWANTED = ("boto3", "botocore", "cryptography", "moto", "tests", "tools", "bench")
+
+
+@dataclass(frozen=True)
+class ZipFigures:
+    path: Path
+    size: int
+    files: int
+    uncompressed: int
+    # Top-level entry -> compressed bytes, largest first.
+    parts: list[tuple[str, int]]
+    unwanted: list[str]
+    # Bytecode picked up from the working tree (chalice zips chalicelib/ as it finds it):
+    # its header names the source's mtime, which the unzipped source never has.
+    bytecode: list[str]
+    bytecode_size: int
+
+
+def package_command(out: Path) -> list[str]:
+    return [sys.executable, "-m", "tools.package", "--stage", "prod", "--out", str(out)]
+
+
+def build(out: Path) -> tuple[str, Path]:
+    """Runs tools.package; (its command line, the deployment.zip it made)."""
+    command = package_command(out)
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"packaging failed (exit status {result.returncode})")
+    return shlex.join(command), out / "deployment.zip"
+
+
+def weigh(archive: Path) -> ZipFigures:
+    with zipfile.ZipFile(archive) as package:
+        entries = [info for info in package.infolist() if not info.is_dir()]
+    parts: dict[str, int] = defaultdict(int)
+    for info in entries:
+        parts[info.filename.split("/", 1)[0]] += info.compress_size
+    unwanted = sorted(name for name in parts if name in UNWANTED)
+    bytecode = [info for info in entries if info.filename.endswith((".pyc", ".pyo"))]
+    return ZipFigures(
+        path=archive,
+        size=archive.stat().st_size,
+        files=len(entries),
+        uncompressed=sum(info.file_size for info in entries),
+        parts=sorted(parts.items(), key=lambda part: -part[1]),
+        unwanted=unwanted,
+        bytecode=[info.filename for info in bytecode],
+        bytecode_size=sum(info.compress_size for info in bytecode),
+    )
