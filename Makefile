@@ -8,7 +8,7 @@ STAGE ?= local
 
 .PHONY: run token test lint lint-iac package policy provision deploy destroy bench clean
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@

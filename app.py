@@ -12,7 +12,7 @@ from typing import Any
 from chalice import AuthResponse, Chalice, CORSConfig, Response
 from chalice.app import AuthRequest
 
-from chalicelib import auth, openapi, settings
+from chalicelib import auth, openapi, settings, telemetry
 from chalicelib.errors import TodoApiError
 from chalicelib.idempotency import idempotency_record
 from chalicelib.model import Todo, create_todo
@@ -32,7 +32,7 @@ app = Chalice(app_name="todo-api")
 CORS = CORSConfig(
     allow_origin=settings.cors_allow_origin(),
     allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-    expose_headers=["ETag", "Location", "Link", "Retry-After"],
+    expose_headers=["ETag", "Location", "Link", "Retry-After", "X-Request-Id"],
     max_age=600,
 )
 JSON = {"Content-Type": "application/json"}
@@ -68,6 +68,7 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
             try:
                 return view(**path_params)
             except TodoApiError as error:
+                telemetry.record_error(error)
                 return error_response(error.status, error.code, error.message, error.headers)
 
         return app.route(path, methods=[method], authorizer=jwt_auth, cors=CORS)(handle)
@@ -84,6 +85,10 @@ def chalice_errors_as_json(event: Any, get_response: Callable[[Any], Response]) 
         response.body = {"message": body["Message"], "code": body["Code"]}
         response.headers = {**CORS.get_access_control_headers(), **response.headers, **JSON}
     return response
+
+
+# Registered after chalice_errors_as_json, so inside it: its 500s get the error shape too.
+telemetry.instrument(app)
 
 
 def caller() -> str:

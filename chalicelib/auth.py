@@ -5,28 +5,41 @@ Every token that fails verification is denied with an empty policy, which API Ga
 would give 401 on API Gateway, but `chalice local` drops the connection and the test
 client lets the exception escape.) A request with no Authorization header never
 reaches this code: the gateway answers 401 itself.
+
+Which tokens a stage accepts (HS256, or an OIDC issuer's RS256/ES256) is
+chalicelib.tokens' business. It is imported on the first token, not with this module:
+app.py imports this module in the API handler too, which never verifies a token and
+so never pays for importing PyJWT (and, where installed, cryptography).
+
+On a stage with REQUIRE_SCOPES, the policy allows only what the token's scopes grant:
+GET with `todos/read`, POST, PUT and DELETE with `todos/write`. API Gateway caches the
+policy per token and applies it to whichever route comes next, so it always lists all
+the token may do, never just the route at hand.
 """
 
 import logging
+from typing import Any
 
-import jwt
-from chalice import AuthResponse
+from chalice import AuthResponse, AuthRoute
 from chalice.app import AuthRequest
 
 from chalicelib import settings
-from chalicelib.signing import signing_secret
 
 logger = logging.getLogger(__name__)
 
-# The allowlist PyJWT checks the token's "alg" header against: never "none", and
-# never an asymmetric algorithm whose public key could be mistaken for the secret.
-ALGORITHMS = ["HS256"]
-# Tolerated clock difference between the token's issuer and this function.
-LEEWAY_SECONDS = 30
 # The subject becomes a DynamoDB partition key, which must stay well under 2 KB.
 MAX_SUBJECT_LENGTH = 256
-REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+READ_SCOPE = "todos/read"
+WRITE_SCOPE = "todos/write"
+# The routes each scope opens. A policy names concrete paths, so "/todos/*" stands for
+# "/todos/{todo_id}" (a "{todo_id}" in a policy would match no request at all).
+SCOPE_ROUTES = {
+    READ_SCOPE: [AuthRoute("/todos", ["GET"]), AuthRoute("/todos/*", ["GET"])],
+    WRITE_SCOPE: [AuthRoute("/todos", ["POST"]), AuthRoute("/todos/*", ["PUT", "DELETE"])],
+}
 _DENIED_PRINCIPAL = "unauthenticated"
+
+Claims = dict[str, Any]
 
 
 def _bearer_token(header_value: str) -> str | None:
@@ -35,36 +48,82 @@ def _bearer_token(header_value: str) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def verified_subject(header_value: str) -> str | None:
-    """The subject of a valid bearer token in an Authorization header, else None."""
+def _rejected(reason: str) -> None:
+    # The reason helps whoever debugs a client; the token itself is never logged.
+    logger.info("rejected a bearer token: %s", reason)
+
+
+def verified_claims(header_value: str) -> Claims | None:
+    """The claims of a valid bearer token in an Authorization header, else None."""
     token = _bearer_token(header_value)
     if token is None:
+        _rejected("not a bearer token")
         return None
-    token_settings = settings.token_settings()
+    # Imported here, not at the top: see the module docstring.
+    import jwt
+
+    from chalicelib import tokens
+
     try:
-        claims = jwt.decode(
-            token,
-            key=signing_secret(token_settings),
-            algorithms=ALGORITHMS,
-            audience=token_settings.audience,
-            issuer=token_settings.issuer,
-            leeway=LEEWAY_SECONDS,
-            options={"require": REQUIRED_CLAIMS},
-        )
-    except jwt.InvalidTokenError as error:
-        # The reason helps whoever debugs a client; the token itself is never logged.
-        logger.info("rejected a bearer token: %s", type(error).__name__)
+        return tokens.verified_claims(token)
+    except jwt.PyJWTError as error:  # InvalidTokenError, and InvalidKeyError for weak keys
+        _rejected(type(error).__name__)
         return None
-    subject = claims["sub"]
+
+
+def _subject(claims: Claims) -> str | None:
+    subject = claims.get("sub")
     if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH:
-        logger.info("rejected a bearer token: unusable subject")
+        _rejected("unusable subject")
         return None
     return subject
 
 
+def verified_subject(header_value: str) -> str | None:
+    """The subject of a valid bearer token in an Authorization header, else None."""
+    claims = verified_claims(header_value)
+    return _subject(claims) if claims is not None else None
+
+
+def scopes(claims: Claims) -> frozenset[str]:
+    """The token's scopes: "scope" (OAuth 2.0, Cognito, Auth0) and "scp" (Okta, Entra ID),
+    each a space-separated string or a list of strings."""
+    found: set[str] = set()
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            found.update(value.split())
+        elif isinstance(value, list):
+            found.update(item for item in value if isinstance(item, str))
+    return frozenset(found)
+
+
+def granted_routes(claims: Claims) -> list[str | AuthRoute]:
+    """What the token may call: everything, or on a stage with REQUIRE_SCOPES, its scopes'."""
+    if not settings.require_scopes():
+        return ["*"]
+    granted = scopes(claims)
+    routes: list[str | AuthRoute] = [
+        route
+        for scope, scope_routes in SCOPE_ROUTES.items()
+        if scope in granted
+        for route in scope_routes
+    ]
+    if not routes:
+        _rejected(f"no {READ_SCOPE} or {WRITE_SCOPE} scope")
+    return routes
+
+
+def _denied() -> AuthResponse:
+    return AuthResponse(routes=[], principal_id=_DENIED_PRINCIPAL)
+
+
 def authorize(request: AuthRequest) -> AuthResponse:
-    subject = verified_subject(request.token)
-    if subject is None:
-        return AuthResponse(routes=[], principal_id=_DENIED_PRINCIPAL)
-    # All routes, so that API Gateway's cached decision fits whichever route comes next.
-    return AuthResponse(routes=["*"], principal_id=subject)
+    claims = verified_claims(request.token)
+    if claims is None:
+        return _denied()
+    subject = _subject(claims)
+    routes = granted_routes(claims) if subject is not None else []
+    if subject is None or not routes:
+        return _denied()
+    return AuthResponse(routes=routes, principal_id=subject)

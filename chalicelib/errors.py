@@ -4,6 +4,8 @@ app.py maps each of them to an HTTP response in one place; nothing here knows HT
 beyond the status (and any header) each error stands for.
 """
 
+from typing import Literal
+
 
 class TodoApiError(Exception):
     status: int = 500
@@ -68,5 +70,8 @@ class ServiceUnavailable(TodoApiError):
     code = "ServiceUnavailable"
     headers = {"Retry-After": "2"}  # noqa: RUF012
 
-    def __init__(self) -> None:
+    def __init__(self, reason: Literal["throttled", "failed", "unreachable"] = "failed") -> None:
         super().__init__("The service is busy or unavailable; retry later")
+        # For the logs and metrics only: whether DynamoDB throttled, failed or could not
+        # be reached. Clients get the same answer for all three.
+        self.reason = reason

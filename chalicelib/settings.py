@@ -6,6 +6,7 @@ runs, so settings are read when asked for, never at import time.
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 
 class ConfigurationError(RuntimeError):
@@ -52,6 +53,67 @@ def token_settings() -> TokenSettings:
     return settings
 
 
+@dataclass(frozen=True)
+class OidcSettings:
+    """A stage whose tokens come from an OIDC issuer: RS256/ES256, keys from its JWKS."""
+
+    issuer: str
+    jwks_url: str
+    # Exactly one of the two: the "aud" tokens must carry, or (Amazon Cognito access
+    # tokens, which have no "aud") the app client's id, matched against "client_id".
+    audience: str | None
+    client_id: str | None
+    # Whether HS256 tokens signed with the stage secret are accepted as well.
+    accept_hs256: bool
+
+
+# Only these may serve a JWKS over plain http: anyone on the path could swap the keys.
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_OIDC_ONLY = ("OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_JWKS_URL", "ACCEPT_HS256_WITH_OIDC")
+
+
+def _flag(name: str) -> bool:
+    value = (_optional(name) or "false").lower()
+    if value not in ("true", "false"):
+        raise ConfigurationError(f"environment variable {name} must be true or false")
+    return value == "true"
+
+
+def _jwks_url(issuer: str) -> str:
+    url = _optional("OIDC_JWKS_URL") or issuer.rstrip("/") + "/.well-known/jwks.json"
+    parsed = urlparse(url)
+    if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in _LOOPBACK_HOSTS):
+        return url
+    raise ConfigurationError(
+        "the JWKS URL (OIDC_JWKS_URL, or OIDC_ISSUER's) must be https (http only on loopback)"
+    )
+
+
+def oidc_settings() -> OidcSettings | None:
+    """The stage's OIDC issuer, or None on a stage that verifies HS256 tokens only."""
+    issuer = _optional("OIDC_ISSUER")
+    if issuer is None:
+        stray = [name for name in _OIDC_ONLY if _optional(name)]
+        if stray:
+            raise ConfigurationError(f"{', '.join(stray)} set without OIDC_ISSUER")
+        return None
+    settings = OidcSettings(
+        issuer=issuer,
+        jwks_url=_jwks_url(issuer),
+        audience=_optional("OIDC_AUDIENCE"),
+        client_id=_optional("OIDC_CLIENT_ID"),
+        accept_hs256=_flag("ACCEPT_HS256_WITH_OIDC"),
+    )
+    if (settings.audience is None) == (settings.client_id is None):
+        raise ConfigurationError("set exactly one of OIDC_AUDIENCE and OIDC_CLIENT_ID")
+    return settings
+
+
+def require_scopes() -> bool:
+    """Whether reads need the scope todos/read and writes todos/write."""
+    return _flag("REQUIRE_SCOPES")
+
+
 def cors_allow_origin() -> str:
     """The origin browsers may call from.
 
@@ -59,3 +121,12 @@ def cors_allow_origin() -> str:
     answers CORS preflight requests itself, from what Chalice saw at deploy time.
     """
     return _required("CORS_ALLOW_ORIGIN")
+
+
+def telemetry_settings() -> tuple[str, str]:
+    """The CloudWatch namespace of the app's metrics, and the stage its logs and metrics name.
+
+    METRICS_NAMESPACE defaults to TodoApi. Set STAGE on every stage: without it, logs and
+    metrics say "unknown", which any dashboard shows at once.
+    """
+    return _optional("METRICS_NAMESPACE") or "TodoApi", _optional("STAGE") or "unknown"

@@ -42,18 +42,18 @@ IAM_ACTIONS = frozenset(
 IDEMPOTENCY_PREFIX = "idempotency#"
 TTL_ATTRIBUTE = "expiresAt"
 
-# Errors that outlived botocore's retries and say nothing about the request itself.
-_UNAVAILABLE_CODES = frozenset(
+# Errors that outlived botocore's retries and say nothing about the request itself:
+# DynamoDB refusing the load (a throttle), or failing.
+_THROTTLE_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
         "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
         "ThrottlingError",
         "ProvisionedThroughputExceeded",
     }
 )
+_UNAVAILABLE_CODES = _THROTTLE_CODES | {"InternalServerError", "ServiceUnavailable"}
 
 
 @contextmanager
@@ -69,10 +69,10 @@ def _unavailable_on_outage() -> Iterator[None]:
         codes = {error.response.get("Error", {}).get("Code")}
         codes |= {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
         if codes & _UNAVAILABLE_CODES:
-            raise ServiceUnavailable from None
+            raise ServiceUnavailable("throttled" if codes & _THROTTLE_CODES else "failed") from None
         raise
     except (BotoConnectionError, HTTPClientError):
-        raise ServiceUnavailable from None
+        raise ServiceUnavailable("unreachable") from None
 
 
 def _key(owner_id: str, todo_id: str) -> Item:

@@ -3,7 +3,11 @@
 import base64
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import jwt
 import pytest
@@ -115,3 +119,18 @@ def test_tokens_never_reach_the_logs(client, caplog):
     assert "rejected a bearer token: ExpiredSignatureError" in caplog.text
     assert token not in caplog.text
     assert token.split(".")[2] not in caplog.text
+
+
+def test_the_api_handler_never_imports_pyjwt():
+    """app.py imports the authorizer module, but only a token's arrival imports PyJWT (and
+    with it cryptography, where installed): the API handler's cold start pays for neither."""
+    code = "import sys, app; print(sorted({'jwt', 'cryptography'} & set(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "CORS_ALLOW_ORIGIN": "*"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -363,6 +364,9 @@ def build(stage: str, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
         (out / name).unlink(missing_ok=True)
+    # Chalice zips chalicelib/ as it finds it: bytecode left by a test run is dead weight.
+    for cache in (PROJECT_DIR / "chalicelib").rglob("__pycache__"):
+        shutil.rmtree(cache)
     with tempfile.TemporaryDirectory(prefix=f"chalice-{stage}-") as plain:
         generated = _chalice_package(stage, Path(plain))
     merge_file = out / MERGE_TEMPLATE

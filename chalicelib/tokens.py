@@ -1,0 +1,100 @@
+"""Bearer JWT verification: HS256 with the stage secret, or RS256/ES256 from an OIDC issuer.
+
+A stage that names no OIDC issuer accepts HS256 only. A stage that names one accepts
+RS256 and ES256 tokens verified with the issuer's published keys, and HS256 tokens only
+if ACCEPT_HS256_WITH_OIDC is true. Each kind is verified with its own algorithm allowlist
+and its own key, so no token can have its signature checked with the other kind's key:
+an HS256 "signature" made with an issuer's public key meets the stage secret, and an
+`alg` of none, HS384 or any other is rejected before any key is looked up.
+"""
+
+from typing import Any
+
+import jwt
+
+from chalicelib import jwks, settings
+from chalicelib.signing import signing_secret
+
+Claims = dict[str, Any]
+
+HS256 = "HS256"
+# Tolerated clock difference between the token's issuer and this function.
+LEEWAY_SECONDS = 30
+HS256_CLAIMS = ["exp", "iss", "aud", "sub"]
+OIDC_AUDIENCE_CLAIMS = ["exp", "iss", "aud", "sub"]
+# Amazon Cognito access tokens carry the app client in "client_id" and have no "aud".
+COGNITO_ACCESS_CLAIMS = ["exp", "iss", "sub", "client_id", "token_use"]
+COGNITO_ACCESS_TOKEN_USE = "access"  # noqa: S105 - a claim value, not a secret
+
+
+class MissingKeyId(jwt.InvalidTokenError):
+    """An RS256/ES256 token without a `kid` header: no key can be chosen for it."""
+
+
+class WrongTokenUse(jwt.InvalidTokenError):
+    """A Cognito token that is not an access token (an ID token, say)."""
+
+
+class WrongClient(jwt.InvalidTokenError):
+    """A Cognito access token issued to another app client."""
+
+
+class CryptographyMissing(settings.ConfigurationError):
+    """An OIDC stage deployed without the cryptography package RS256 and ES256 need."""
+
+
+def verified_claims(token: str) -> Claims:
+    """The claims of a token this stage accepts; raises jwt.PyJWTError for any other."""
+    oidc = settings.oidc_settings()
+    if oidc is None:
+        return _hs256_claims(token)
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") == HS256 and oidc.accept_hs256:
+        return _hs256_claims(token)
+    return _oidc_claims(token, header, oidc)
+
+
+def _hs256_claims(token: str) -> Claims:
+    token_settings = settings.token_settings()
+    return jwt.decode(
+        token,
+        key=signing_secret(token_settings),
+        algorithms=[HS256],
+        audience=token_settings.audience,
+        issuer=token_settings.issuer,
+        leeway=LEEWAY_SECONDS,
+        options={"require": HS256_CLAIMS},
+    )
+
+
+def _oidc_claims(token: str, header: dict[str, Any], oidc: settings.OidcSettings) -> Claims:
+    if header.get("alg") not in jwks.ALGORITHMS:
+        raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise MissingKeyId("the token has no kid header")
+    if not jwt.algorithms.has_crypto:
+        raise CryptographyMissing("OIDC_ISSUER is set but the cryptography package is missing")
+    claims = jwt.decode(
+        token,
+        key=jwks.signing_keys(oidc.jwks_url).key(kid),
+        algorithms=list(jwks.ALGORITHMS),
+        audience=oidc.audience,
+        issuer=oidc.issuer,
+        leeway=LEEWAY_SECONDS,
+        options={
+            "require": OIDC_AUDIENCE_CLAIMS if oidc.client_id is None else COGNITO_ACCESS_CLAIMS,
+            "verify_aud": oidc.client_id is None,
+            "enforce_minimum_key_length": True,
+        },
+    )
+    if oidc.client_id is not None:
+        _check_cognito_access_token(claims, oidc.client_id)
+    return claims
+
+
+def _check_cognito_access_token(claims: Claims, client_id: str) -> None:
+    if claims["token_use"] != COGNITO_ACCESS_TOKEN_USE:
+        raise WrongTokenUse("token_use is not access")
+    if claims["client_id"] != client_id:
+        raise WrongClient("client_id is not this API's app client")

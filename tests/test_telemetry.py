@@ -1,0 +1,477 @@
+"""One JSON line and EMF metrics per request, X-Request-Id on every answer, no secrets."""
+
+import hashlib
+import itertools
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+from chalice import ChaliceUnhandledError, Response
+
+import app as app_module
+from chalicelib import settings, telemetry
+from chalicelib.errors import ServiceUnavailable, TodoApiError, TodoNotFound
+from tests import emf
+from tests.conftest import LOCAL
+from tests.stack import PROJECT_DIR
+from tests.test_app import dynamodb_fault  # noqa: F401 - a fixture, shared
+
+SUBJECT = "alice@example.com"
+REQUEST_FIELDS = {
+    "level",
+    "type",
+    "requestId",
+    "lambdaRequestId",
+    "traceId",
+    "stage",
+    "route",
+    "method",
+    "status",
+    "latencyMs",
+    "principal",
+    "coldStart",
+}
+TODO_ID = "01a20fc8-3d99-7d70-9d88-dcfbbdd3913d"
+
+
+@pytest.fixture
+def alice(auth_headers):
+    return auth_headers(SUBJECT)
+
+
+def output(capfd):
+    """(request lines, EMF documents) printed since the last call; all of it must be JSON."""
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    requests = [line for line in lines if line.get("type") == "request"]
+    documents = [line for line in lines if "_aws" in line]
+    assert len(requests) + len(documents) == len(lines), "stdout holds something else"
+    return requests, documents
+
+
+def the_request_line(capfd):
+    requests, _ = output(capfd)
+    assert len(requests) == 1
+    return requests[0]
+
+
+def metric_values(documents, name, **dimensions):
+    return [
+        document[name]
+        for document in documents
+        if name in document and all(document.get(k) == v for k, v in dimensions.items())
+    ]
+
+
+class TestTheRequestLine:
+    def test_a_request_prints_one_line_with_its_fields(self, client, alice, capfd):
+        capfd.readouterr()
+        response = client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
+        line = the_request_line(capfd)
+        assert set(line) == REQUEST_FIELDS
+        assert line["level"] == "INFO"
+        assert line["requestId"] == response.headers["X-Request-Id"]
+        assert line["route"] == "/todos"
+        assert line["method"] == "POST"
+        assert line["status"] == 201
+        assert isinstance(line["latencyMs"], float)
+        assert line["latencyMs"] >= 0
+        assert line["principal"] == telemetry.principal_hash(SUBJECT)
+        assert isinstance(line["coldStart"], bool)
+        assert line["stage"]
+
+    @pytest.mark.parametrize(
+        ("method", "path", "route"),
+        [
+            ("get", "/todos", "/todos"),
+            ("get", f"/todos/{TODO_ID}", "/todos/{todo_id}"),
+            ("delete", f"/todos/{TODO_ID}", "/todos/{todo_id}"),
+            ("get", "/health", "/health"),
+        ],
+    )
+    def test_the_route_is_the_resource_path_not_the_url(
+        self, client, alice, capfd, method, path, route
+    ):
+        capfd.readouterr()
+        getattr(client.http, method)(path, headers=alice)
+        line = the_request_line(capfd)
+        assert line["route"] == route
+        assert line["method"] == method.upper()
+
+    def test_a_route_without_a_token_has_no_principal(self, client, capfd):
+        capfd.readouterr()
+        client.http.get("/health")
+        assert the_request_line(capfd)["principal"] is None
+
+    def test_a_client_error_carries_its_code(self, client, alice, capfd):
+        capfd.readouterr()
+        client.http.get(f"/todos/{TODO_ID}", headers=alice)
+        line = the_request_line(capfd)
+        assert line["status"] == 404
+        assert line["code"] == "TodoNotFound"
+        assert line["level"] == "INFO"
+
+    def test_chalices_own_errors_carry_their_code(self, client, alice, capfd):
+        capfd.readouterr()
+        client.http.patch("/todos", headers=alice, body=b"{}")
+        assert the_request_line(capfd)["code"] == "MethodNotAllowedError"
+
+
+class TestErrorsAreLoggedWithContextButNoDetails:
+    @pytest.mark.parametrize(
+        ("kind", "reason"), [("throttle", "throttled"), ("connection", "unreachable")]
+    )
+    def test_a_503_says_why(self, client, alice, capfd, dynamodb_fault, kind, reason):  # noqa: F811
+        dynamodb_fault(kind)
+        capfd.readouterr()
+        client.http.get("/todos", headers=alice)
+        line = the_request_line(capfd)
+        assert (line["status"], line["level"]) == (503, "ERROR")
+        assert (line["code"], line["reason"]) == ("ServiceUnavailable", reason)
+
+    def test_a_500_names_the_exception_and_where_but_not_its_message(
+        self, client, alice, capfd, monkeypatch
+    ):
+        def broken_store():
+            raise RuntimeError("secret internals")
+
+        monkeypatch.setattr(app_module, "todo_store", broken_store)
+        capfd.readouterr()
+        client.http.get("/todos", headers=alice)
+        out = capfd.readouterr().out
+        assert "secret internals" not in out
+        line = json.loads(out.splitlines()[0])
+        assert (line["status"], line["level"], line["code"]) == (
+            500,
+            "ERROR",
+            "InternalServerError",
+        )
+        assert line["exception"] == "RuntimeError"
+        assert any("app.py" in frame and "list_todos" in frame for frame in line["stack"])
+        assert any("broken_store" in frame for frame in line["stack"])
+
+    def test_chalices_traceback_is_replaced_by_the_line(self, client, alice, monkeypatch):
+        records = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        app_module.app.log.addHandler(handler)
+        monkeypatch.setattr(app_module, "todo_store", lambda: 1 / 0)
+        try:
+            client.http.get("/todos", headers=alice)
+            assert records == []
+            app_module.app.log.error("outside a request", exc_info=True)
+            assert [record.getMessage() for record in records] == ["outside a request"]
+        finally:
+            app_module.app.log.removeHandler(handler)
+
+
+def raise_unhandled():
+    raise ChaliceUnhandledError("escapes the view")
+
+
+def raise_runtime_error():
+    raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "path", "body", "breakage"),
+    [
+        (200, "get", "/health", b"", None),
+        (201, "post", "/todos", b'{"text": "x"}', None),
+        (400, "post", "/todos", b"{bad", None),
+        (404, "get", f"/todos/{TODO_ID}", b"", None),
+        (405, "patch", "/todos", b"{}", None),
+        (503, "get", "/todos", b"", "throttle"),
+        (500, "get", "/todos", b"", raise_runtime_error),
+        (500, "get", "/todos", b"", raise_unhandled),
+    ],
+)
+def test_every_answer_carries_x_request_id(
+    client,
+    alice,
+    capfd,
+    monkeypatch,
+    dynamodb_fault,  # noqa: F811
+    status,
+    method,
+    path,
+    body,
+    breakage,
+):
+    if breakage == "throttle":
+        dynamodb_fault("throttle")
+    elif breakage is not None:
+        monkeypatch.setattr(app_module, "todo_store", breakage)
+    capfd.readouterr()
+    response = getattr(client.http, method)(path, headers=alice, body=body)
+    assert response.status_code == status
+    assert response.headers["X-Request-Id"] == the_request_line(capfd)["requestId"]
+    assert "X-Request-Id" in response.headers["Access-Control-Expose-Headers"]
+    if status >= 400:
+        assert set(response.json_body) == {"message", "code"}
+
+
+def test_an_exception_escaping_the_view_is_the_apis_500(client, alice, capfd, monkeypatch):
+    monkeypatch.setattr(app_module, "todo_store", raise_unhandled)
+    capfd.readouterr()
+    response = client.http.get("/todos", headers=alice)
+    assert response.status_code == 500
+    assert response.json_body == {
+        "message": "An internal server error occurred.",
+        "code": "InternalServerError",
+    }
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert b"escapes the view" not in response.body
+    line = the_request_line(capfd)
+    assert line["exception"] == "ChaliceUnhandledError"
+
+
+def test_secrets_never_reach_any_output(client, token, capfd, caplog, monkeypatch):
+    """Neither the sub, the token, a body, a header nor a query value, in any output."""
+    bearer = token(SUBJECT)
+    headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+    diary = "my-private-diary-entry"
+    secrets = (SUBJECT, bearer, bearer.split(".")[2], diary, "key-7f3a9", "cursor-c0ffee")
+    records = []
+    chalice_handler = logging.Handler()
+    chalice_handler.emit = records.append
+    app_module.app.log.addHandler(chalice_handler)
+    try:
+        # INFO everywhere: more than a deployed stage logs (root at WARNING, chalicelib INFO).
+        with caplog.at_level(logging.INFO):
+            client.http.post("/todos", headers=headers, body=json.dumps({"text": diary}))
+            keyed = {**headers, "Idempotency-Key": "key-7f3a9"}
+            client.http.post("/todos", headers=keyed, body=json.dumps({"text": diary}))
+            client.http.post("/todos", headers=headers, body=f'{{"text": "{diary}", "x": 1}}')
+            client.http.get("/todos?cursor=cursor-c0ffee", headers=headers)
+            client.http.get("/todos", headers={"Authorization": f"Bearer {bearer[:-4]}AAAA"})
+            # A failure whose exception message quotes the body.
+            monkeypatch.setattr(app_module, "todo_store", lambda: int(diary))
+            client.http.post("/todos", headers=headers, body=json.dumps({"text": diary}))
+    finally:
+        app_module.app.log.removeHandler(chalice_handler)
+    captured = capfd.readouterr()
+    everything = "\n".join(
+        [captured.out, captured.err, caplog.text, *(str(r.__dict__) for r in records)]
+    )
+    # Six requests, of which the forged token's never reached the API handler.
+    assert everything.count('"type":"request"') == 5
+    assert "rejected a bearer token" in caplog.text
+    for secret in secrets:
+        assert secret not in everything
+
+
+class TestMetrics:
+    def test_every_request_prints_valid_emf(self, client, alice, capfd):
+        capfd.readouterr()
+        client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
+        client.http.get(f"/todos/{TODO_ID}", headers=alice)
+        client.http.post("/todos", headers=alice, body=b"{bad")
+        _, documents = output(capfd)
+        for document in documents:
+            emf.validate(document)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                assert directive["Namespace"] == "TodoApi"
+                assert directive["Dimensions"] in (
+                    [["Service", "Stage"]],
+                    [["Service", "Stage", "Code"]],
+                )
+        assert metric_values(documents, "Requests") == [1, 1, 1]
+        assert all(isinstance(v, float) for v in metric_values(documents, "Latency"))
+        assert metric_values(documents, "Errors", Code="TodoNotFound") == [1]
+        assert metric_values(documents, "Errors", Code="InvalidRequest") == [1]
+        assert {document["Service"] for document in documents} == {"todo-api"}
+
+    def test_a_throttle_counts_in_dynamodb_throttles(
+        self,
+        client,
+        alice,
+        capfd,
+        dynamodb_fault,  # noqa: F811
+    ):
+        dynamodb_fault("throttle")
+        capfd.readouterr()
+        client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
+        _, documents = output(capfd)
+        assert metric_values(documents, "DynamoDbThrottles") == [1]
+        assert metric_values(documents, "Errors", Code="ServiceUnavailable") == [1]
+
+    def test_a_lost_connection_is_no_throttle(self, client, alice, capfd, dynamodb_fault):  # noqa: F811
+        dynamodb_fault("connection")
+        capfd.readouterr()
+        client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
+        _, documents = output(capfd)
+        assert metric_values(documents, "DynamoDbThrottles") == [0]
+        assert metric_values(documents, "Errors", Code="ServiceUnavailable") == [1]
+
+    def test_the_cold_start_counts_once(self, client, alice, capfd, monkeypatch):
+        monkeypatch.setattr(telemetry, "_requests_served", itertools.count())
+        capfd.readouterr()
+        for _ in range(3):
+            client.http.get("/health")
+        requests, documents = output(capfd)
+        assert [line["coldStart"] for line in requests] == [True, False, False]
+        assert metric_values(documents, "ColdStart") == [1, 0, 0]
+
+    def test_the_code_dimension_takes_only_the_apis_codes(self):
+        assert {
+            "TodoNotFound",
+            "ServiceUnavailable",
+            "InternalServerError",
+        } <= telemetry.ERROR_CODES
+        assert len(telemetry.ERROR_CODES) <= 15
+        answered = a_response_with_code("Not-a-code-of-ours")
+        documents = telemetry.metric_documents(answered, "TodoApi", {"Service": "s", "Stage": "t"})
+        assert metric_values(documents, "Errors", Code="Other") == [1]
+
+    def test_every_domain_error_has_a_known_code(self):
+        for error_class in telemetry._error_classes(TodoApiError):
+            assert error_class.code in telemetry.ERROR_CODES
+
+
+def a_response_with_code(code):
+    return telemetry._Answered(
+        request=None,
+        response=Response(body={"message": "m", "code": code}, status_code=418),
+        outcome=telemetry._Outcome(),
+        request_id="r",
+        lambda_request_id="l",
+        latency_ms=1.0,
+        cold_start=False,
+    )
+
+
+def test_the_namespace_and_stage_are_settings(monkeypatch):
+    monkeypatch.delenv("METRICS_NAMESPACE", raising=False)
+    monkeypatch.delenv("STAGE", raising=False)
+    assert settings.telemetry_settings() == ("TodoApi", "unknown")
+    monkeypatch.setenv("METRICS_NAMESPACE", "Acme/Todo")
+    monkeypatch.setenv("STAGE", "prod")
+    assert settings.telemetry_settings() == ("Acme/Todo", "prod")
+
+
+def test_the_principal_is_a_stable_pseudonym():
+    pseudonym = telemetry.principal_hash(SUBJECT)
+    assert len(pseudonym) == 16
+    assert int(pseudonym, 16) >= 0
+    assert pseudonym == telemetry.principal_hash(SUBJECT)
+    assert pseudonym != telemetry.principal_hash("bob@example.com")
+    expected = hashlib.sha256(b"todo-api/principal/v1\0" + SUBJECT.encode()).hexdigest()[:16]
+    assert pseudonym == expected
+    assert telemetry.principal_hash("\ud800")  # a lone surrogate a JWT can carry
+
+
+def test_record_error_outside_a_request_does_nothing():
+    telemetry.record_error(TodoNotFound("x"))
+    telemetry.record_error(ServiceUnavailable("throttled"))
+
+
+# --- a fresh process, as Lambda runs it -------------------------------------------------
+
+API_GATEWAY_EVENT = {
+    "resource": "/health",
+    "path": "/health",
+    "httpMethod": "GET",
+    "headers": {"X-Amzn-Trace-Id": "Root=1-67891233-abcdef012345678912345678;Sampled=1"},
+    "multiValueHeaders": {},
+    "queryStringParameters": None,
+    "multiValueQueryStringParameters": None,
+    "pathParameters": None,
+    "stageVariables": None,
+    "requestContext": {
+        "resourcePath": "/health",
+        "httpMethod": "GET",
+        "path": "/api/health",
+        "stage": "api",
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+    },
+    "body": None,
+    "isBase64Encoded": False,
+}
+TOKEN_EVENT = {
+    "type": "TOKEN",
+    "authorizationToken": "Bearer not.a.token",
+    "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef123/api/GET/todos",
+}
+# The Lambda runtime's logging, as it is when the handler's module is imported: one
+# handler on the root logger, which stays at WARNING (unless AWS_LAMBDA_LOG_LEVEL is set).
+LAMBDA_LIKE_PROCESS = """
+import json, logging, sys
+root_handler = logging.StreamHandler(sys.stdout)
+root_handler.setFormatter(logging.Formatter("[%(levelname)s]\\t%(message)s"))
+logging.getLogger().addHandler(root_handler)
+
+import app
+
+class Context:
+    aws_request_id = "lambda-request-id"
+
+api_event, token_event = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+for _ in range(2):
+    print("response", json.dumps(app.app(api_event, Context())["headers"]))
+app.jwt_auth(token_event, Context())
+"""
+
+
+@pytest.fixture(scope="module")
+def lambda_like_output():
+    env = {
+        **LOCAL,
+        "STAGE": "test",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(PROJECT_DIR),
+        # As in Lambda (a read-only /var/task), and so that no __pycache__ lands in
+        # chalicelib/, which `chalice package` would zip.
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LAMBDA_LIKE_PROCESS,
+            *map(json.dumps, (API_GATEWAY_EVENT, TOKEN_EVENT)),
+        ],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.splitlines()
+
+
+def test_a_fresh_process_counts_one_cold_start(lambda_like_output):
+    documents = [json.loads(line) for line in lambda_like_output if line.startswith('{"_aws"')]
+    assert [document["ColdStart"] for document in documents] == [1, 0]
+    assert {(document["Service"], document["Stage"]) for document in documents} == {
+        ("todo-api", "test")
+    }
+
+
+def test_each_line_goes_to_stdout_once_and_as_pure_json(lambda_like_output):
+    requests = [line for line in lambda_like_output if '"type":"request"' in line]
+    assert len(requests) == 2
+    assert all(line.startswith("{") for line in requests)
+    assert [json.loads(line)["coldStart"] for line in requests] == [True, False]
+
+
+def test_api_gateways_request_id_and_trace_are_used(lambda_like_output):
+    request = json.loads(next(line for line in lambda_like_output if '"type":"request"' in line))
+    assert request["requestId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert request["lambdaRequestId"] == "lambda-request-id"
+    assert request["traceId"] == "1-67891233-abcdef012345678912345678"
+    assert request["stage"] == "test"
+    headers = json.loads(
+        next(line for line in lambda_like_output if line.startswith("response")).split(" ", 1)[1]
+    )
+    assert headers["X-Request-Id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+
+def test_the_authorizers_rejections_reach_lambdas_root_handler(lambda_like_output):
+    rejections = [line for line in lambda_like_output if "rejected a bearer token" in line]
+    assert len(rejections) == 1
+    assert rejections[0].startswith("[INFO]\trejected a bearer token: ")
+    assert "not.a.token" not in "\n".join(lambda_like_output)
