@@ -8,15 +8,14 @@ bodies are kept only as digests: a key may be anything a client chose.
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.model import NewTodo
 
 WINDOW_SECONDS = 24 * 60 * 60
 
 
-@dataclass(frozen=True)
-class IdempotencyRecord:
+class IdempotencyRecord(NamedTuple):
     key_digest: str
     # The same key with a different request is refused, so the request is remembered too.
     request_digest: str

@@ -10,8 +10,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-import uuid
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from chalicelib import settings
@@ -24,11 +23,15 @@ _TAG_BYTES = 16
 _KEY_LABEL = b"todo-api/list-cursor/v1"
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     todos: list[Todo]
     # The id of the last todo read when more may follow; None on the last page.
     last_todo_id: str | None
+
+
+def _canonical_id(hex_id: str) -> str:
+    # The uuid module would cost the cold start of every function ~2 ms (it loads platform).
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 def _text(raw: bytes) -> str:
@@ -44,7 +47,7 @@ class CursorCodec:
         return hmac.new(self._key, message, hashlib.sha256).digest()[:_TAG_BYTES]
 
     def encode(self, owner_id: str, todo_id: str) -> str:
-        id_bytes = uuid.UUID(todo_id).bytes
+        id_bytes = bytes.fromhex(todo_id.replace("-", ""))
         return _text(id_bytes + self._tag(owner_id, id_bytes))
 
     def decode(self, owner_id: str, cursor: str) -> str:
@@ -59,7 +62,7 @@ class CursorCodec:
         id_bytes, tag = raw[:_ID_BYTES], raw[_ID_BYTES:]
         if not hmac.compare_digest(tag, self._tag(owner_id, id_bytes)):
             raise InvalidCursor
-        todo_id = str(uuid.UUID(bytes=id_bytes))
+        todo_id = _canonical_id(id_bytes.hex())
         if not is_todo_id(todo_id):
             raise InvalidCursor
         return todo_id

@@ -5,7 +5,7 @@ runs, so settings are read when asked for, never at import time.
 """
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 
@@ -27,8 +27,7 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
-@dataclass(frozen=True)
-class TokenSettings:
+class TokenSettings(NamedTuple):
     issuer: str
     audience: str
     # Exactly one of the two: the secret itself (local stage) or the name of the
@@ -53,8 +52,7 @@ def token_settings() -> TokenSettings:
     return settings
 
 
-@dataclass(frozen=True)
-class OidcSettings:
+class OidcSettings(NamedTuple):
     """A stage whose tokens come from an OIDC issuer: RS256/ES256, keys from its JWKS."""
 
     issuer: str

@@ -26,15 +26,14 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import re
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
-from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalice import Chalice, Response
 from chalice.app import Request
@@ -70,12 +69,14 @@ ERROR_CODES = frozenset(error.code for error in _error_classes(TodoApiError)) | 
 _requests_served = itertools.count()
 
 
-@dataclass
 class _Outcome:
     """What the layers below the middleware tell it about the request in flight."""
 
-    error: TodoApiError | None = None
-    exception: BaseException | None = None
+    __slots__ = ("error", "exception")
+
+    def __init__(self) -> None:
+        self.error: TodoApiError | None = None
+        self.exception: BaseException | None = None
 
 
 _outcome: ContextVar[_Outcome | None] = ContextVar("todo_api_outcome", default=None)
@@ -127,8 +128,7 @@ class _UnhandledExceptions(logging.Filter):
         return False
 
 
-@dataclass(frozen=True)
-class _Answered:
+class _Answered(NamedTuple):
     request: Request | None
     response: Response
     outcome: _Outcome
@@ -265,7 +265,7 @@ def _trace_id(request: Request | None) -> str | None:
 def _stack(exception: BaseException) -> list[str]:
     """Where it was raised: file, line and function of the innermost frames, no values."""
     frames = traceback.extract_tb(exception.__traceback__)[-_STACK_FRAMES:]
-    return [f"{'/'.join(PurePath(f.filename).parts[-2:])}:{f.lineno} {f.name}" for f in frames]
+    return [f"{'/'.join(f.filename.split(os.sep)[-2:])}:{f.lineno} {f.name}" for f in frames]
 
 
 def _print_json(line: dict[str, Any]) -> None:

@@ -2,8 +2,7 @@
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.errors import InvalidRequest, TodoNotFound
 from chalicelib.model import TEXT_MAX_LENGTH, NewTodo, TodoChanges, is_todo_id
@@ -80,8 +79,7 @@ def parse_todo_id(value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     limit: int
     cursor: str | None
     checked: bool | None

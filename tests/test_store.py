@@ -43,7 +43,7 @@ def test_add_never_overwrites_an_existing_todo(store, dynamodb):
     todo = stored(store, "alice", "original")
     clash = create_todo(NewTodo(text="impostor"))
     with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
-        store.add("alice", type(clash)(**{**clash.__dict__, "todo_id": todo.todo_id}))
+        store.add("alice", clash._replace(todo_id=todo.todo_id))
     assert store.get("alice", todo.todo_id).text == "original"
 
 
