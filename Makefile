@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test lint lint-iac package policy provision deploy destroy bench clean
+.PHONY: run token test lint lint-iac package policy provision deploy destroy layer bench clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(INSTALLED)
 
 ## Print a bearer token for the local stage; the last line is the token alone.
 token: $(INSTALLED)
-	@$(BIN)/python -m tools.token --stage $(STAGE) "$(USER)"
+	@$(BIN)/python -m tools.token --stage $(STAGE) "$(USER)" $(if $(SCOPE),--scope "$(SCOPE)")
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -55,6 +55,17 @@ package: $(INSTALLED)
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage prod
 	$(BIN)/python -m tools.lint_iac --template build/prod/sam.json
+
+## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.
+## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.
+ARCH ?= arm64
+layer: $(INSTALLED)
+	rm -rf build/layer-$(ARCH) && mkdir -p build/layer-$(ARCH)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
+	  --platform manylinux2014_$(subst arm64,aarch64,$(ARCH)) --python-version 3.11 \
+	  --implementation cp --target build/layer-$(ARCH)/python -r requirements-oidc.txt
+	cd build/layer-$(ARCH) && rm -f ../layer-$(ARCH).zip && $(abspath $(BIN))/python -m zipfile -c ../layer-$(ARCH).zip python
+	@ls -l build/layer-$(ARCH).zip
 
 ## Print benchmark figures: the prod Lambda zip's size, and cold starts against minimal
 ## Chalice apps (offline; not part of make test). BENCH_ARGS: e.g. --runs 15, --bytecode.

@@ -39,3 +39,9 @@ def test_a_stage_whose_secret_is_in_ssm_gets_no_token():
     result = run_token("alice", "--stage", "prod")
     assert result.returncode != 0
     assert "SSM" in result.stderr
+
+
+def test_a_scope_can_be_asked_for():
+    result = run_token("alice", "--scope", "todos/read")
+    token = result.stdout.strip().splitlines()[-1]
+    assert jwt.decode(token, options={"verify_signature": False})["scope"] == "todos/read"
