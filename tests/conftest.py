@@ -32,8 +32,11 @@ os.environ.update(
 # app.py; this is the one setting app.py reads at import (see chalicelib.settings).
 os.environ.setdefault("CORS_ALLOW_ORIGIN", LOCAL["CORS_ALLOW_ORIGIN"])
 
+from botocore.awsrequest import AWSResponse  # noqa: E402
+from botocore.exceptions import EndpointConnectionError  # noqa: E402
 from chalice.test import Client  # noqa: E402 - after the environment is fixed
 from moto import mock_aws  # noqa: E402
+from moto.core.models import botocore_stubber  # noqa: E402
 
 from app import app  # noqa: E402
 from chalicelib import aws, signing  # noqa: E402
@@ -99,3 +102,43 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     """
     with stack_factory(tmp_path_factory.mktemp("local_stack")) as start:
         yield start(stack_environment())
+
+
+THROTTLED = (
+    b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
+    b'"message":"The level of configured provisioned throughput for the table was exceeded"}'
+)
+
+
+@pytest.fixture
+def dynamodb_fault(client):
+    """fault(kind) makes every DynamoDB request fail that way; returns the attempt count."""
+    attempts = []
+
+    def install(kind):
+        def fail(request, **_):
+            attempts.append(request.url)
+            if kind == "throttle":
+                return AWSResponse(request.url, 400, {}, _RawBody(THROTTLED))
+            raise EndpointConnectionError(endpoint_url=request.url)
+
+        # botocore calls every before-send handler and sends the first response: moto's
+        # must go, or it would apply the write that DynamoDB is pretending to refuse.
+        events = aws.client("dynamodb").meta.events
+        events.unregister("before-send", botocore_stubber)
+        events.register("before-send", fail)
+        return attempts
+
+    yield install
+    aws.client.cache_clear()
+
+
+class _RawBody:
+    def __init__(self, body):
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+    def read(self, *_):
+        return self._body

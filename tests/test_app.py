@@ -4,9 +4,6 @@ import json
 import time
 
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.exceptions import EndpointConnectionError
-from moto.core.models import botocore_stubber
 
 import app as app_module
 from chalicelib import aws
@@ -445,46 +442,6 @@ class TestIdempotentCreate:
     def test_a_malformed_key_is_400_and_creates_nothing(self, client, alice, key, dynamodb):
         assert_error(self.post(client, alice, key, {"text": "x"}), 400, "InvalidRequest")
         assert dynamodb.scan(TableName="todo-api-local")["Count"] == 0
-
-
-THROTTLED = (
-    b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
-    b'"message":"The level of configured provisioned throughput for the table was exceeded"}'
-)
-
-
-@pytest.fixture
-def dynamodb_fault(client):
-    """fault(kind) makes every DynamoDB request fail that way; returns the attempt count."""
-    attempts = []
-
-    def install(kind):
-        def fail(request, **_):
-            attempts.append(request.url)
-            if kind == "throttle":
-                return AWSResponse(request.url, 400, {}, _RawBody(THROTTLED))
-            raise EndpointConnectionError(endpoint_url=request.url)
-
-        # botocore calls every before-send handler and sends the first response: moto's
-        # must go, or it would apply the write that DynamoDB is pretending to refuse.
-        events = aws.client("dynamodb").meta.events
-        events.unregister("before-send", botocore_stubber)
-        events.register("before-send", fail)
-        return attempts
-
-    yield install
-    aws.client.cache_clear()
-
-
-class _RawBody:
-    def __init__(self, body):
-        self._body = body
-
-    def stream(self, **_):
-        yield self._body
-
-    def read(self, *_):
-        return self._body
 
 
 @pytest.mark.parametrize("kind", ["throttle", "connection"])

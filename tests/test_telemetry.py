@@ -16,7 +16,6 @@ from chalicelib.errors import ServiceUnavailable, TodoApiError, TodoNotFound
 from tests import emf
 from tests.conftest import LOCAL
 from tests.stack import PROJECT_DIR
-from tests.test_app import dynamodb_fault  # noqa: F401 - a fixture, shared
 
 SUBJECT = "alice@example.com"
 REQUEST_FIELDS = {
@@ -122,7 +121,7 @@ class TestErrorsAreLoggedWithContextButNoDetails:
     @pytest.mark.parametrize(
         ("kind", "reason"), [("throttle", "throttled"), ("connection", "unreachable")]
     )
-    def test_a_503_says_why(self, client, alice, capfd, dynamodb_fault, kind, reason):  # noqa: F811
+    def test_a_503_says_why(self, client, alice, capfd, dynamodb_fault, kind, reason):
         dynamodb_fault(kind)
         capfd.readouterr()
         client.http.get("/todos", headers=alice)
@@ -192,7 +191,7 @@ def test_every_answer_carries_x_request_id(
     alice,
     capfd,
     monkeypatch,
-    dynamodb_fault,  # noqa: F811
+    dynamodb_fault,
     status,
     method,
     path,
@@ -288,7 +287,7 @@ class TestMetrics:
         client,
         alice,
         capfd,
-        dynamodb_fault,  # noqa: F811
+        dynamodb_fault,
     ):
         dynamodb_fault("throttle")
         capfd.readouterr()
@@ -297,7 +296,7 @@ class TestMetrics:
         assert metric_values(documents, "DynamoDbThrottles") == [1]
         assert metric_values(documents, "Errors", Code="ServiceUnavailable") == [1]
 
-    def test_a_lost_connection_is_no_throttle(self, client, alice, capfd, dynamodb_fault):  # noqa: F811
+    def test_a_lost_connection_is_no_throttle(self, client, alice, capfd, dynamodb_fault):
         dynamodb_fault("connection")
         capfd.readouterr()
         client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
