@@ -6,14 +6,17 @@ import sys
 
 import boto3
 import pytest
+from chalice.app import AuthRequest
 from chalice.test import Client
 
 from app import app
-from chalicelib import signing, store
+from chalicelib import auth, aws, signing, store
+from tests.aws_calls import CallRecorder
 from tests.conftest import AWS_CALLS
 from tests.stack import PROJECT_DIR as ROOT
 from tests.test_auth import claims, signed
-from tools.policy import policy_path, render, stage_policy
+from tools.policy import API_HANDLER, AUTHORIZER, FUNCTIONS, function_policy, policy_path, render
+from tools.stage import environment
 from tools.table import ensure_table
 
 DEPLOYED = ["dev", "prod"]
@@ -29,13 +32,20 @@ def data_actions(policy):
     }
 
 
-@pytest.mark.parametrize("stage", DEPLOYED)
-def test_the_committed_policy_is_what_make_policy_writes(stage):
-    assert policy_path(stage).read_text() == render(stage_policy(stage))
+def committed(stage, function):
+    return json.loads(policy_path(stage, function).read_text())
+
+
+EVERY_POLICY = [(stage, function) for stage in DEPLOYED for function in FUNCTIONS]
+
+
+@pytest.mark.parametrize(("stage", "function"), EVERY_POLICY)
+def test_the_committed_policy_is_what_make_policy_writes(stage, function):
+    assert policy_path(stage, function).read_text() == render(function_policy(stage, function))
 
 
 def test_make_policy_leaves_committed_files_unchanged():
-    before = {stage: policy_path(stage).read_text() for stage in DEPLOYED}
+    before = {key: policy_path(*key).read_text() for key in EVERY_POLICY}
     for stage in DEPLOYED:
         result = subprocess.run(
             [sys.executable, "-m", "tools.policy", "--stage", stage],
@@ -45,44 +55,64 @@ def test_make_policy_leaves_committed_files_unchanged():
             timeout=60,
             check=True,
         )
-        assert "unchanged" in result.stdout
-    assert {stage: policy_path(stage).read_text() for stage in DEPLOYED} == before
+        assert result.stdout.count("unchanged") == len(FUNCTIONS)
+    assert {key: policy_path(*key).read_text() for key in EVERY_POLICY} == before
 
 
-@pytest.mark.parametrize("stage", DEPLOYED)
-def test_data_actions_name_only_the_stages_table_and_secret(stage):
+@pytest.mark.parametrize(("stage", "function"), EVERY_POLICY)
+def test_data_actions_name_only_the_stages_table_and_secret(stage, function):
+    policy = committed(stage, function)
     resources = {
         action: statement["Resource"]
-        for statement in json.loads(policy_path(stage).read_text())["Statement"]
+        for statement in policy["Statement"]
         for action in statement["Action"]
     }
-    for action in data_actions(json.loads(policy_path(stage).read_text())):
-        assert resources[action] != ["*"]
+    for action in data_actions(policy):
         if action.startswith("dynamodb:"):
             assert resources[action] == [f"arn:aws:dynamodb:*:*:table/todo-api-{stage}"]
         else:
             assert resources[action] == [f"arn:aws:ssm:*:*:parameter/todo-api/{stage}/jwt-secret"]
 
 
+@pytest.mark.parametrize("stage", DEPLOYED)
+def test_the_authorizer_can_read_the_secret_and_nothing_else(stage):
+    assert data_actions(committed(stage, AUTHORIZER)) == signing.IAM_ACTIONS
+
+
+@pytest.mark.parametrize(("stage", "function"), EVERY_POLICY)
+def test_each_function_logs_only_to_its_own_log_group(stage, function):
+    (logs,) = [s for s in committed(stage, function)["Statement"] if s["Sid"] == "FunctionLogs"]
+    name = f"todo-api-{stage}" + ("" if function == API_HANDLER else f"-{function}")
+    group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}"
+    assert logs["Resource"] == [group, f"{group}:*"]
+
+
 def test_only_tracing_takes_any_resource():
-    for stage in DEPLOYED:
-        for statement in json.loads(policy_path(stage).read_text())["Statement"]:
+    for stage, function in EVERY_POLICY:
+        for statement in committed(stage, function)["Statement"]:
             if "*" in statement["Resource"]:
                 assert statement["Sid"] == "Tracing"
 
 
 def test_the_local_stage_has_no_policy():
     with pytest.raises(SystemExit):
-        stage_policy("local")
+        function_policy("local", API_HANDLER)
+
+
+DEV_SECRET = "s" * 64
+
+
+def dev_token():
+    return signed(claims(iss="todo-api-dev"), key=DEV_SECRET)
 
 
 def exercise_every_route_on_the_dev_stage():
     """One pass over every code path that reaches AWS, as a deployed stage runs it."""
     boto3.client("ssm").put_parameter(
-        Name="/todo-api/dev/jwt-secret", Value="s" * 64, Type="SecureString"
+        Name="/todo-api/dev/jwt-secret", Value=DEV_SECRET, Type="SecureString"
     )
     ensure_table(boto3.client("dynamodb"), "todo-api-dev")
-    headers = {"Authorization": f"Bearer {signed(claims(iss='todo-api-dev'), key='s' * 64)}"}
+    headers = {"Authorization": f"Bearer {dev_token()}"}
     with Client(app, stage_name="dev") as client:
         created = client.http.post("/todos", headers=headers, body=b'{"text": "a"}')
         once = client.http.post(
@@ -98,8 +128,24 @@ def exercise_every_route_on_the_dev_stage():
 
 @pytest.mark.after_suite
 @pytest.mark.parametrize("stage", DEPLOYED)
-def test_the_policy_allows_every_call_the_code_makes_and_nothing_else(mocked_aws, stage):
+def test_the_policies_allow_every_call_the_code_makes_and_nothing_else(mocked_aws, stage):
     exercise_every_route_on_the_dev_stage()
     declared = store.IAM_ACTIONS | signing.IAM_ACTIONS
     assert AWS_CALLS.actions == declared
-    assert data_actions(json.loads(policy_path(stage).read_text())) == declared
+    assert data_actions(committed(stage, API_HANDLER)) == declared
+
+
+def test_the_authorizer_alone_calls_only_what_its_policy_allows(mocked_aws, monkeypatch):
+    boto3.client("ssm").put_parameter(
+        Name="/todo-api/dev/jwt-secret", Value=DEV_SECRET, Type="SecureString"
+    )
+    for name, value in environment("dev").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    authorizer_calls = CallRecorder()
+    for service in ("dynamodb", "ssm"):
+        authorizer_calls.watch(aws.client(service))
+    arn = "arn:aws:execute-api:us-east-1:123456789012:api-id/api/GET/todos"
+    response = auth.authorize(AuthRequest("TOKEN", f"Bearer {dev_token()}", arn))
+    assert response.principal_id == "alice"
+    assert authorizer_calls.actions == data_actions(committed("dev", AUTHORIZER))
