@@ -41,6 +41,7 @@ from moto.core.models import botocore_stubber  # noqa: E402
 from app import app  # noqa: E402
 from chalicelib import aws, signing  # noqa: E402
 from tests.aws_calls import CallRecorder  # noqa: E402
+from tests.identity import oidc_issuer  # noqa: E402
 from tools.table import ensure_table  # noqa: E402
 
 # Every AWS action chalicelib performs anywhere in this process, for tests/test_policy.py.
@@ -142,3 +143,10 @@ class _RawBody:
 
     def read(self, *_):
         return self._body
+
+
+@pytest.fixture
+def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An OIDC issuer for the stage: its JWKS served on 127.0.0.1 (see tests/identity.py)."""
+    with oidc_issuer(monkeypatch) as server:
+        yield server

@@ -15,17 +15,10 @@ from tests.identity import (
     bearer,
     jwks_server,
     oidc_environment,
-    oidc_issuer,
     oidc_token,
     public_jwk,
     refused_url,
 )
-
-
-@pytest.fixture
-def issuer(monkeypatch):
-    with oidc_issuer(monkeypatch) as server:
-        yield server
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from tests.identity import (
     jwks_server,
     oidc_claims,
     oidc_environment,
-    oidc_issuer,
     oidc_token,
     public_jwk,
     segment,
@@ -31,12 +30,6 @@ from tests.identity import (
 )
 from tests.test_auth import claims as hs256_claims
 from tests.test_auth import signed as hs256_signed
-
-
-@pytest.fixture
-def issuer(monkeypatch):
-    with oidc_issuer(monkeypatch) as server:
-        yield server
 
 
 def status_of(client, token, method="GET", path="/todos"):

@@ -282,26 +282,15 @@ class TestMetrics:
         assert metric_values(documents, "Errors", Code="InvalidRequest") == [1]
         assert {document["Service"] for document in documents} == {"todo-api"}
 
-    def test_a_throttle_counts_in_dynamodb_throttles(
-        self,
-        client,
-        alice,
-        capfd,
-        dynamodb_fault,
+    @pytest.mark.parametrize(("kind", "throttles"), [("throttle", 1), ("connection", 0)])
+    def test_only_a_throttle_counts_in_dynamodb_throttles(
+        self, client, alice, capfd, dynamodb_fault, kind, throttles
     ):
-        dynamodb_fault("throttle")
+        dynamodb_fault(kind)
         capfd.readouterr()
         client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
         _, documents = output(capfd)
-        assert metric_values(documents, "DynamoDbThrottles") == [1]
-        assert metric_values(documents, "Errors", Code="ServiceUnavailable") == [1]
-
-    def test_a_lost_connection_is_no_throttle(self, client, alice, capfd, dynamodb_fault):
-        dynamodb_fault("connection")
-        capfd.readouterr()
-        client.http.post("/todos", headers=alice, body=b'{"text": "x"}')
-        _, documents = output(capfd)
-        assert metric_values(documents, "DynamoDbThrottles") == [0]
+        assert metric_values(documents, "DynamoDbThrottles") == [throttles]
         assert metric_values(documents, "Errors", Code="ServiceUnavailable") == [1]
 
     def test_the_cold_start_counts_once(self, client, alice, capfd, monkeypatch):
