@@ -5,7 +5,6 @@ import time
 
 import pytest
 
-import app as app_module
 from chalicelib import aws
 from chalicelib.idempotency import WINDOW_SECONDS
 from chalicelib.model import TEXT_MAX_LENGTH
@@ -234,7 +233,7 @@ def test_an_unexpected_failure_is_a_json_500_without_details(client, alice, monk
     def broken_store():
         raise RuntimeError("secret internals: arn:aws:dynamodb:...")
 
-    monkeypatch.setattr(app_module, "todo_store", broken_store)
+    monkeypatch.setattr("chalicelib.store.todo_store", broken_store)
     response = client.http.get("/todos", headers=alice)
     assert_error(response, 500, "InternalServerError")
     assert b"secret internals" not in response.body

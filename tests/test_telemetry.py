@@ -135,7 +135,7 @@ class TestErrorsAreLoggedWithContextButNoDetails:
         def broken_store():
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr(app_module, "todo_store", broken_store)
+        monkeypatch.setattr("chalicelib.store.todo_store", broken_store)
         capfd.readouterr()
         client.http.get("/todos", headers=alice)
         out = capfd.readouterr().out
@@ -155,7 +155,7 @@ class TestErrorsAreLoggedWithContextButNoDetails:
         handler = logging.Handler()
         handler.emit = records.append
         app_module.app.log.addHandler(handler)
-        monkeypatch.setattr(app_module, "todo_store", lambda: 1 / 0)
+        monkeypatch.setattr("chalicelib.store.todo_store", lambda: 1 / 0)
         try:
             client.http.get("/todos", headers=alice)
             assert records == []
@@ -201,7 +201,7 @@ def test_every_answer_carries_x_request_id(
     if breakage == "throttle":
         dynamodb_fault("throttle")
     elif breakage is not None:
-        monkeypatch.setattr(app_module, "todo_store", breakage)
+        monkeypatch.setattr("chalicelib.store.todo_store", breakage)
     capfd.readouterr()
     response = getattr(client.http, method)(path, headers=alice, body=body)
     assert response.status_code == status
@@ -212,7 +212,7 @@ def test_every_answer_carries_x_request_id(
 
 
 def test_an_exception_escaping_the_view_is_the_apis_500(client, alice, capfd, monkeypatch):
-    monkeypatch.setattr(app_module, "todo_store", raise_unhandled)
+    monkeypatch.setattr("chalicelib.store.todo_store", raise_unhandled)
     capfd.readouterr()
     response = client.http.get("/todos", headers=alice)
     assert response.status_code == 500
@@ -246,7 +246,7 @@ def test_secrets_never_reach_any_output(client, token, capfd, caplog, monkeypatc
             client.http.get("/todos?cursor=cursor-c0ffee", headers=headers)
             client.http.get("/todos", headers={"Authorization": f"Bearer {bearer[:-4]}AAAA"})
             # A failure whose exception message quotes the body.
-            monkeypatch.setattr(app_module, "todo_store", lambda: int(diary))
+            monkeypatch.setattr("chalicelib.store.todo_store", lambda: int(diary))
             client.http.post("/todos", headers=headers, body=json.dumps({"text": diary}))
     finally:
         app_module.app.log.removeHandler(chalice_handler)
