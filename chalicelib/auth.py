@@ -79,12 +79,6 @@ def _subject(claims: Claims) -> str | None:
     return subject
 
 
-def verified_subject(header_value: str) -> str | None:
-    """The subject of a valid bearer token in an Authorization header, else None."""
-    claims = verified_claims(header_value)
-    return _subject(claims) if claims is not None else None
-
-
 def scopes(claims: Claims) -> frozenset[str]:
     """The token's scopes: "scope" (OAuth 2.0, Cognito, Auth0) and "scp" (Okta, Entra ID),
     each a space-separated string or a list of strings."""

@@ -27,6 +27,13 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
+def _exactly_one(
+    first: str, first_value: str | None, second: str, second_value: str | None
+) -> None:
+    if (first_value is None) == (second_value is None):
+        raise ConfigurationError(f"set exactly one of {first} and {second}")
+
+
 class TokenSettings(NamedTuple):
     issuer: str
     audience: str
@@ -47,8 +54,7 @@ def token_settings() -> TokenSettings:
         secret=_optional("JWT_SECRET"),
         secret_parameter=_optional("JWT_SECRET_PARAMETER"),
     )
-    if (settings.secret is None) == (settings.secret_parameter is None):
-        raise ConfigurationError("set exactly one of JWT_SECRET and JWT_SECRET_PARAMETER")
+    _exactly_one("JWT_SECRET", settings.secret, "JWT_SECRET_PARAMETER", settings.secret_parameter)
     return settings
 
 
@@ -102,8 +108,7 @@ def oidc_settings() -> OidcSettings | None:
         client_id=_optional("OIDC_CLIENT_ID"),
         accept_hs256=_flag("ACCEPT_HS256_WITH_OIDC"),
     )
-    if (settings.audience is None) == (settings.client_id is None):
-        raise ConfigurationError("set exactly one of OIDC_AUDIENCE and OIDC_CLIENT_ID")
+    _exactly_one("OIDC_AUDIENCE", settings.audience, "OIDC_CLIENT_ID", settings.client_id)
     return settings
 
 

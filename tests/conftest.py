@@ -150,3 +150,16 @@ def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """An OIDC issuer for the stage: its JWKS served on 127.0.0.1 (see tests/identity.py)."""
     with oidc_issuer(monkeypatch) as server:
         yield server
+
+
+DEV = environment("dev")
+DEV_SECRET = "dev-secret-from-parameter-store-" + "0123456789" * 4
+
+
+@pytest.fixture
+def dev_stage(mocked_aws: None) -> None:
+    """The dev stage's AWS side in moto: its secret in SSM and its table."""
+    boto3.client("ssm").put_parameter(
+        Name=DEV["JWT_SECRET_PARAMETER"], Value=DEV_SECRET, Type="SecureString"
+    )
+    ensure_table(boto3.client("dynamodb"), DEV["TABLE_NAME"])

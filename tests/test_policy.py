@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import boto3
 import pytest
 from chalice.app import AuthRequest
 from chalice.test import Client
@@ -12,12 +11,10 @@ from chalice.test import Client
 from app import app
 from chalicelib import auth, aws, signing, store
 from tests.aws_calls import CallRecorder
-from tests.conftest import AWS_CALLS
+from tests.conftest import AWS_CALLS, DEV, DEV_SECRET
 from tests.stack import PROJECT_DIR as ROOT
 from tests.test_auth import claims, signed
 from tools.policy import API_HANDLER, AUTHORIZER, FUNCTIONS, function_policy, policy_path, render
-from tools.stage import environment
-from tools.table import ensure_table
 
 DEPLOYED = ["dev", "prod"]
 DATA_SERVICES = ("dynamodb:", "ssm:")
@@ -99,19 +96,12 @@ def test_the_local_stage_has_no_policy():
         function_policy("local", API_HANDLER)
 
 
-DEV_SECRET = "s" * 64
-
-
 def dev_token():
     return signed(claims(iss="todo-api-dev"), key=DEV_SECRET)
 
 
 def exercise_every_route_on_the_dev_stage():
     """One pass over every code path that reaches AWS, as a deployed stage runs it."""
-    boto3.client("ssm").put_parameter(
-        Name="/todo-api/dev/jwt-secret", Value=DEV_SECRET, Type="SecureString"
-    )
-    ensure_table(boto3.client("dynamodb"), "todo-api-dev")
     headers = {"Authorization": f"Bearer {dev_token()}"}
     with Client(app, stage_name="dev") as client:
         created = client.http.post("/todos", headers=headers, body=b'{"text": "a"}')
@@ -128,18 +118,15 @@ def exercise_every_route_on_the_dev_stage():
 
 @pytest.mark.after_suite
 @pytest.mark.parametrize("stage", DEPLOYED)
-def test_the_policies_allow_every_call_the_code_makes_and_nothing_else(mocked_aws, stage):
+def test_the_policies_allow_every_call_the_code_makes_and_nothing_else(dev_stage, stage):
     exercise_every_route_on_the_dev_stage()
     declared = store.IAM_ACTIONS | signing.IAM_ACTIONS
     assert AWS_CALLS.actions == declared
     assert data_actions(committed(stage, API_HANDLER)) == declared
 
 
-def test_the_authorizer_alone_calls_only_what_its_policy_allows(mocked_aws, monkeypatch):
-    boto3.client("ssm").put_parameter(
-        Name="/todo-api/dev/jwt-secret", Value=DEV_SECRET, Type="SecureString"
-    )
-    for name, value in environment("dev").items():
+def test_the_authorizer_alone_calls_only_what_its_policy_allows(dev_stage, monkeypatch):
+    for name, value in DEV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("JWT_SECRET", raising=False)
     authorizer_calls = CallRecorder()

@@ -7,9 +7,8 @@ from chalice.test import Client
 from app import app
 from chalicelib import signing
 from chalicelib.settings import ConfigurationError, TokenSettings
-from tests.conftest import LOCAL
+from tests.conftest import DEV, DEV_SECRET, LOCAL
 from tests.test_auth import claims, list_with, signed
-from tools.table import ensure_table
 
 
 def test_settings_without_a_secret_source_are_a_configuration_error():
@@ -19,15 +18,11 @@ def test_settings_without_a_secret_source_are_a_configuration_error():
 
 
 class TestSecretFromSsm:
-    PARAMETER = "/todo-api/dev/jwt-secret"
-    SECRET = "dev-secret-from-parameter-store-0123456789"
+    PARAMETER = DEV["JWT_SECRET_PARAMETER"]
+    SECRET = DEV_SECRET
 
     @pytest.fixture
-    def dev_client(self, mocked_aws):
-        boto3.client("ssm").put_parameter(
-            Name=self.PARAMETER, Value=self.SECRET, Type="SecureString"
-        )
-        ensure_table(boto3.client("dynamodb"), "todo-api-dev")
+    def dev_client(self, dev_stage):
         with Client(app, stage_name="dev") as client:
             yield client
 
@@ -48,10 +43,7 @@ class TestSecretFromSsm:
         assert list_with(dev_client, token).status_code == 200
         assert signing._parameter_value.cache_info().misses == 1
 
-    def test_the_parameter_is_read_with_decryption(self, mocked_aws):
-        boto3.client("ssm").put_parameter(
-            Name=self.PARAMETER, Value=self.SECRET, Type="SecureString"
-        )
+    def test_the_parameter_is_read_with_decryption(self, dev_stage):
         settings = TokenSettings(
             issuer="i", audience="a", secret=None, secret_parameter=self.PARAMETER
         )

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import jwt
+from chalice.app import AuthRequest
 
 from chalicelib import auth
 from tests.conftest import LOCAL
@@ -30,7 +31,10 @@ def test_the_last_line_is_a_token_the_local_authorizer_accepts(monkeypatch):
     for name, value in LOCAL.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("JWT_SECRET_PARAMETER", raising=False)
-    assert auth.verified_subject(f"Bearer {token}") == "alice"
+    arn = "arn:aws:execute-api:us-east-1:123456789012:api-id/local/GET/todos"
+    response = auth.authorize(AuthRequest("TOKEN", f"Bearer {token}", arn))
+    assert response.principal_id == "alice"
+    assert response.routes == ["*"]
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 3600
 
