@@ -1,15 +1,26 @@
 # The commands a person types. Each installs what it needs first.
-PYTHON ?= python3
+# Chalice packages the Lambda runtime of the Python it runs under: the project runs on
+# 3.13 (Lambda supports python3.13 until mid-2029). PYTHON=... picks an interpreter;
+# otherwise the first 3.13 among python3.13 on PATH, pyenv's and python3.
+PYTHON_VERSION := 3.13
+python_is = $(shell $(1) -c 'import sys; print(sys.executable if "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)" else "")' 2>/dev/null)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach candidate,python$(PYTHON_VERSION) $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION)) python3,$(call python_is,$(candidate))))
+endif
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# Named after the version, so a .venv made by another Python is made again.
+INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
 .PHONY: run token test lint lint-iac package policy provision deploy destroy layer bench clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
+	  "(PYTHON=$(PYTHON); tried python$(PYTHON_VERSION), pyenv's, python3). Install it" \
+	  "(pyenv install $(PYTHON_VERSION)) or name one: make PYTHON=/path/to/python$(PYTHON_VERSION) ..." >&2; exit 1; }
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -62,7 +73,7 @@ ARCH ?= arm64
 layer: $(INSTALLED)
 	rm -rf build/layer-$(ARCH) && mkdir -p build/layer-$(ARCH)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
-	  --platform manylinux2014_$(subst arm64,aarch64,$(ARCH)) --python-version 3.11 \
+	  --platform manylinux2014_$(subst arm64,aarch64,$(ARCH)) --python-version $(PYTHON_VERSION) \
 	  --implementation cp --target build/layer-$(ARCH)/python -r requirements-oidc.txt
 	cd build/layer-$(ARCH) && rm -f ../layer-$(ARCH).zip && $(abspath $(BIN))/python -m zipfile -c ../layer-$(ARCH).zip python
 	@ls -l build/layer-$(ARCH).zip

@@ -120,6 +120,13 @@ class Lab:
         self.bytecode = bytecode
         self.stage_env = environment("local")
         self.ours = lambda_env.unzip(archive, tmp / "task-ours")
+        # Each function's handler as the packaged template names it: what Lambda imports.
+        template = json.loads((archive.parent / "sam.json").read_text())
+        self.handlers = {
+            name: resource["Properties"]["Handler"]
+            for name, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::Serverless::Function"
+        }
         self.runtime = lambda_env.runtime_site(tmp / "runtime")
         self.home = tmp / "home"
         self.home.mkdir()
@@ -199,8 +206,9 @@ class Lab:
             "GET", "/todos/{todo_id}", {"todo_id": todo_id}, principal_id=OWNER
         )
         packaged = "the unzipped deployment.zip"
-        ours_auth = Process("ours", self.ours, "app.jwt_auth", packaged)
-        ours_api = Process("ours", self.ours, "app.app", packaged)
+        handlers = self.handlers
+        ours_auth = Process("ours", self.ours, handlers["JwtAuth"], packaged)
+        ours_api = Process("ours", self.ours, handlers["APIHandler"], packaged)
 
         def baseline(name: str, handler: str) -> Process:
             return Process(

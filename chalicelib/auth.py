@@ -71,9 +71,24 @@ def verified_claims(header_value: str) -> Claims | None:
         return None
 
 
+def usable_subject(subject: str) -> bool:
+    """Whether subject can name an owner: 1 to 256 characters of valid Unicode.
+
+    JSON can spell lone surrogates ("\\ud800") that no UTF-8 store (DynamoDB keys, the
+    logs' pseudonym) accepts: such a subject names nobody.
+    """
+    if not 0 < len(subject) <= MAX_SUBJECT_LENGTH:
+        return False
+    try:
+        subject.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _subject(claims: Claims) -> str | None:
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_LENGTH:
+    if not isinstance(subject, str) or not usable_subject(subject):
         _rejected("unusable subject")
         return None
     return subject

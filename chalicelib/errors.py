@@ -22,6 +22,25 @@ class InvalidRequest(TodoApiError):
     code = "InvalidRequest"
 
 
+class NoUsableCaller(TodoApiError):
+    """The authorizer let through a principal that cannot own todos (not valid Unicode,
+    too long, or none at all): no request it makes could ever succeed."""
+
+    status = 403
+    code = "Forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("The token does not name a caller this API can serve")
+
+
+class UnsupportedMediaType(TodoApiError):
+    status = 415
+    code = "UnsupportedMediaType"
+
+    def __init__(self) -> None:
+        super().__init__("The request body must be sent as Content-Type: application/json")
+
+
 class InvalidCursor(TodoApiError):
     status = 400
     code = "InvalidCursor"

@@ -29,8 +29,9 @@ def _digest(text: str) -> str:
 
 def idempotency_record(key: str, draft: NewTodo) -> IdempotencyRecord:
     # The parsed request, not its bytes: {"text": "a"} and {"checked": false, "text": "a"}
-    # ask for the same todo.
-    request = json.dumps({"text": draft.text, "checked": draft.checked}, sort_keys=True)
+    # ask for the same todo. Every field of the draft, so that a field added later can
+    # never make a different request pass for a repeat.
+    request = json.dumps(draft._asdict(), sort_keys=True)
     now = int(time.time())
     return IdempotencyRecord(
         key_digest=_digest(key),

@@ -5,7 +5,7 @@ import os
 from functools import cache
 from typing import Any
 
-# os.path, not pathlib: this module is imported on every cold start, pathlib costs ~1 ms.
+# os.path, not pathlib: pathlib would cost the first GET /openapi.json ~1 ms more.
 _PATH = os.path.join(os.path.dirname(__file__), "openapi.json")
 
 

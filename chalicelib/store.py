@@ -213,7 +213,7 @@ class TodoStore:
             raise TodoNotFound(todo_id)
         return _from_item(response["Item"])
 
-    def list(
+    def page(
         self,
         owner_id: str,
         limit: int,

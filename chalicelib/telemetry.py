@@ -17,16 +17,14 @@ Never logged: tokens, headers, bodies, query strings, exception messages, the ra
 Output: in Lambda the runtime gives the root logger a handler and leaves it at WARNING,
 and Chalice gives app.log its own stdout handler that does not propagate. These lines go
 to stdout directly, through neither, so each appears once and as pure JSON, which Logs
-Insights and EMF both need. chalicelib's loggers are set to INFO, so that the
-authorizer's "rejected a bearer token: <reason>" lines reach the root handler rather
-than being dropped below WARNING.
+Insights and EMF both need. (chalicelib.authorizer sets chalicelib's loggers to INFO,
+for its own log lines.)
 """
 
 import itertools
 import json
 import logging
 import os
-import re
 import sys
 import time
 import traceback
@@ -37,7 +35,7 @@ from typing import Any, NamedTuple
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import metrics, settings
+from chalicelib import gateway, metrics, settings
 from chalicelib.errors import ServiceUnavailable, TodoApiError
 from chalicelib.metrics import Metric
 
@@ -45,7 +43,6 @@ REQUEST_ID_HEADER = "X-Request-Id"
 _PRINCIPAL_LABEL = b"todo-api/principal/v1\0"
 _PRINCIPAL_HEX_DIGITS = 16
 _STACK_FRAMES = 10
-_TRACE_ROOT = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})")
 # What Chalice answers, unchanged, when an exception escapes everything below.
 _INTERNAL_ERROR = {"Code": "InternalServerError", "Message": "An internal server error occurred."}
 
@@ -108,9 +105,9 @@ def principal_hash(subject: str) -> str:
     return digest.hexdigest()[:_PRINCIPAL_HEX_DIGITS]
 
 
-def request_id(request: Request | None, lambda_context: Any) -> str:
+def request_id(called: gateway.GatewayRequest | None, lambda_context: Any) -> str:
     """API Gateway's id of the request, else Lambda's (under `chalice local`, tests)."""
-    gateway_id = request.context.get("requestId") if request is not None else None
+    gateway_id = called.request_id if called is not None else None
     return gateway_id or getattr(lambda_context, "aws_request_id", None) or "unknown"
 
 
@@ -132,6 +129,7 @@ class _UnhandledExceptions(logging.Filter):
 
 class _Answered(NamedTuple):
     request: Request | None
+    called: gateway.GatewayRequest | None
     response: Response
     outcome: _Outcome
     request_id: str
@@ -174,11 +172,13 @@ class RequestTelemetry:
         finally:
             _outcome.reset(token)
         lambda_context = getattr(self._app, "lambda_context", None)
+        called = gateway.read(request) if request is not None else None
         answered = _Answered(
             request=request,
+            called=called,
             response=response,
             outcome=outcome,
-            request_id=request_id(request, lambda_context),
+            request_id=request_id(called, lambda_context),
             lambda_request_id=getattr(lambda_context, "aws_request_id", None),
             latency_ms=(time.perf_counter() - started) * 1000,
             cold_start=cold_start,
@@ -206,20 +206,20 @@ def _report(answered: _Answered, service: str) -> None:
 
 
 def log_line(answered: _Answered, stage: str) -> dict[str, Any]:
-    request, status = answered.request, answered.response.status_code
+    request, called, status = answered.request, answered.called, answered.response.status_code
     line: dict[str, Any] = {
         "level": "ERROR" if status >= 500 else "INFO",
         "type": "request",
         "requestId": answered.request_id,
         # Lambda's own id of the invocation: its REPORT line's @requestId in Logs Insights.
         "lambdaRequestId": answered.lambda_request_id,
-        "traceId": _trace_id(request),
+        "traceId": called.trace_id if called is not None else None,
         "stage": stage,
         "route": request.path if request is not None else None,
         "method": request.method if request is not None else None,
         "status": status,
         "latencyMs": round(answered.latency_ms, 1),
-        "principal": _principal(request),
+        "principal": principal_hash(called.caller) if called and called.caller else None,
         "coldStart": answered.cold_start,
     }
     if answered.error_code is not None:
@@ -251,19 +251,6 @@ def metric_documents(
     return documents
 
 
-def _principal(request: Request | None) -> str | None:
-    authorizer = (request.context.get("authorizer") or {}) if request is not None else {}
-    subject = authorizer.get("principalId")
-    return principal_hash(subject) if isinstance(subject, str) else None
-
-
-def _trace_id(request: Request | None) -> str | None:
-    """The X-Ray trace's Root, from the header API Gateway adds; nothing else of it."""
-    header = request.headers.get("x-amzn-trace-id") if request is not None else None
-    match = _TRACE_ROOT.search(header or "")
-    return match.group(1) if match else None
-
-
 def _stack(exception: BaseException) -> list[str]:
     """Where it was raised: file, line and function of the innermost frames, no values."""
     frames = traceback.extract_tb(exception.__traceback__)[-_STACK_FRAMES:]
@@ -279,4 +266,3 @@ def instrument(app: Chalice) -> None:
     """Registers the telemetry middleware, inside any middleware registered before it."""
     app.register_middleware(RequestTelemetry(app), "http")
     app.log.addFilter(_UnhandledExceptions())
-    logging.getLogger("chalicelib").setLevel(logging.INFO)

@@ -8,23 +8,32 @@ an HS256 "signature" made with an issuer's public key meets the stage secret, an
 `alg` of none, HS384 or any other is rejected before any key is looked up.
 """
 
+import time
 from typing import Any
 
 import jwt
 
 from chalicelib import jwks, settings
+from chalicelib.auth import Claims
 from chalicelib.signing import signing_secret
-
-Claims = dict[str, Any]
 
 HS256 = "HS256"
 # Tolerated clock difference between the token's issuer and this function.
 LEEWAY_SECONDS = 30
-HS256_CLAIMS = ["exp", "iss", "aud", "sub"]
-OIDC_AUDIENCE_CLAIMS = ["exp", "iss", "aud", "sub"]
+# The longest an HS256 token may still be valid for. Whoever holds the stage secret can
+# mint tokens; a bound means a leaked token (or one minted by mistake with a long `exp`)
+# stops working within a day, the longest access-token lifetime Amazon Cognito allows.
+# OIDC issuers set their own lifetimes and rotate their own keys.
+MAX_HS256_LIFETIME_SECONDS = 24 * 60 * 60
+# What every token with an audience must carry: HS256 ones and most OIDC issuers'.
+AUDIENCE_CLAIMS = ["exp", "iss", "aud", "sub"]
 # Amazon Cognito access tokens carry the app client in "client_id" and have no "aud".
 COGNITO_ACCESS_CLAIMS = ["exp", "iss", "sub", "client_id", "token_use"]
 COGNITO_ACCESS_TOKEN_USE = "access"  # noqa: S105 - a claim value, not a secret
+
+
+class LifetimeTooLong(jwt.InvalidTokenError):
+    """An HS256 token that expires more than MAX_HS256_LIFETIME_SECONDS from now."""
 
 
 class MissingKeyId(jwt.InvalidTokenError):
@@ -56,15 +65,18 @@ def verified_claims(token: str) -> Claims:
 
 def _hs256_claims(token: str) -> Claims:
     token_settings = settings.token_settings()
-    return jwt.decode(
+    claims: Claims = jwt.decode(
         token,
         key=signing_secret(token_settings),
         algorithms=[HS256],
         audience=token_settings.audience,
         issuer=token_settings.issuer,
         leeway=LEEWAY_SECONDS,
-        options={"require": HS256_CLAIMS},
+        options={"require": AUDIENCE_CLAIMS},
     )
+    if claims["exp"] > time.time() + MAX_HS256_LIFETIME_SECONDS + LEEWAY_SECONDS:
+        raise LifetimeTooLong("the token expires more than 24 hours from now")
+    return claims
 
 
 def _oidc_claims(token: str, header: dict[str, Any], oidc: settings.OidcSettings) -> Claims:
@@ -83,7 +95,7 @@ def _oidc_claims(token: str, header: dict[str, Any], oidc: settings.OidcSettings
         issuer=oidc.issuer,
         leeway=LEEWAY_SECONDS,
         options={
-            "require": OIDC_AUDIENCE_CLAIMS if oidc.client_id is None else COGNITO_ACCESS_CLAIMS,
+            "require": AUDIENCE_CLAIMS if oidc.client_id is None else COGNITO_ACCESS_CLAIMS,
             "verify_aud": oidc.client_id is None,
             "enforce_minimum_key_length": True,
         },

@@ -2,9 +2,10 @@
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from chalicelib.errors import InvalidRequest, TodoNotFound
+from chalicelib.errors import InvalidRequest, TodoNotFound, UnsupportedMediaType
 from chalicelib.model import TEXT_MAX_LENGTH, NewTodo, TodoChanges, is_todo_id
 
 DEFAULT_PAGE_SIZE = 50
@@ -17,6 +18,13 @@ _DIGITS = re.compile(r"[0-9]{1,3}")
 _ETAG = re.compile(r'"[1-9][0-9]{0,17}"')
 MAX_IF_MATCH_TAGS = 20
 _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")
+
+
+def require_json(content_type: str | None) -> None:
+    """A request body must say it is JSON: without a Content-Type, nothing says so."""
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType
 
 
 def _json_object(raw_body: bytes | None) -> dict[str, Any]:
@@ -101,11 +109,20 @@ def _checked_filter(raw: str | None) -> bool | None:
     return raw == "true"
 
 
-def parse_list_query(query: dict[str, str] | None) -> ListQuery:
-    query = query or {}
-    unknown = sorted(set(query) - _LIST_PARAMETERS)
+def _single_values(parameters: Mapping[str, list[str]]) -> dict[str, str]:
+    """Each parameter's one value: a repeated one would have all but one go unchecked."""
+    unknown = sorted(set(parameters) - _LIST_PARAMETERS)
     if unknown:
         raise InvalidRequest(f"Unknown query parameter(s): {', '.join(unknown)}")
+    repeated = sorted(name for name, values in parameters.items() if len(values) != 1)
+    if repeated:
+        raise InvalidRequest(f"Query parameter(s) given more than once: {', '.join(repeated)}")
+    return {name: values[0] for name, values in parameters.items()}
+
+
+def parse_list_query(parameters: Mapping[str, list[str]]) -> ListQuery:
+    """The listing's query, from each parameter's values as the gateway received them."""
+    query = _single_values(parameters)
     cursor = query.get("cursor")
     if cursor is not None and not cursor:
         raise InvalidRequest("'cursor' must not be empty")

@@ -223,6 +223,55 @@ def test_a_non_json_content_type_is_415_in_the_error_shape(client, alice):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", "/todos"), ("put", "/todos/{todo_id}")], ids=["POST", "PUT"]
+)
+def test_a_body_without_content_type_is_415_and_changes_nothing(
+    client, alice, alices_todo, dynamodb, method, path
+):
+    headers = {name: value for name, value in alice.items() if name != "Content-Type"}
+    url = path.format(todo_id=alices_todo["todoId"])
+    response = getattr(client.http, method)(url, headers=headers, body=b'{"text": "new"}')
+    assert_error(response, 415, "UnsupportedMediaType")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert dynamodb.scan(TableName="todo-api-local")["Count"] == 1
+    assert client.http.get(f"/todos/{alices_todo['todoId']}", headers=alice).json_body == (
+        alices_todo
+    )
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=abc&limit=10", "limit=10&limit=10", "checked=true&checked=false"]
+)
+def test_a_repeated_query_parameter_is_400(client, alice, query):
+    response = client.http.get(f"/todos?{query}", headers=alice)
+    assert_error(response, 400, "InvalidRequest")
+    assert "more than once" in response.json_body["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/health", b""),
+        ("get", "/todos", b""),
+        ("post", "/todos", b'{"text": "x"}'),
+        ("post", "/todos", b"{bad"),
+        ("get", "/todos/nope", b""),
+        ("patch", "/todos", b"{}"),
+    ],
+)
+def test_every_response_forbids_content_sniffing(client, alice, method, path, body):
+    response = getattr(client.http, method)(path, headers=alice, body=body)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_unexpected_failure_forbids_content_sniffing_too(client, alice, monkeypatch):
+    monkeypatch.setattr("chalicelib.store.todo_store", lambda: 1 / 0)
+    response = client.http.get("/todos", headers=alice)
+    assert response.status_code == 500
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_an_unsupported_method_is_405_in_the_error_shape(client, alice):
     response = client.http.patch("/todos", headers=alice, body=b"{}")
     assert_error(response, 405, "MethodNotAllowedError")

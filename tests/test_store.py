@@ -56,13 +56,13 @@ def test_get_of_another_owners_todo_is_not_found(store):
 def test_list_reads_only_the_owners_partition_oldest_first(store):
     alices = [stored(store, "alice", f"a{n}") for n in range(4)]
     stored(store, "bob", "b0")
-    assert store.list("alice", limit=10).todos == alices
-    assert [todo.text for todo in store.list("bob", limit=10).todos] == ["b0"]
+    assert store.page("alice", limit=10).todos == alices
+    assert [todo.text for todo in store.page("bob", limit=10).todos] == ["b0"]
 
 
 def test_list_returns_at_most_limit_items(store):
     todos = [stored(store, "alice", f"a{n}") for n in range(5)]
-    page = store.list("alice", limit=2)
+    page = store.page("alice", limit=2)
     assert page.todos == todos[:2]
     assert page.last_todo_id == todos[1].todo_id
 
@@ -110,15 +110,15 @@ def test_delete_of_another_owners_todo_is_not_found_and_keeps_it(store):
 
 def test_list_continues_after_the_given_id(store):
     todos = [stored(store, "alice", f"a{n}") for n in range(5)]
-    page = store.list("alice", limit=2, after=todos[1].todo_id)
+    page = store.page("alice", limit=2, after=todos[1].todo_id)
     assert page.todos == todos[2:4]
     assert page.last_todo_id == todos[3].todo_id
 
 
 def test_the_last_page_has_no_position(store):
     todos = [stored(store, "alice", f"a{n}") for n in range(3)]
-    assert store.list("alice", limit=3).last_todo_id is None
-    assert store.list("alice", limit=2, after=todos[0].todo_id).last_todo_id is None
+    assert store.page("alice", limit=3).last_todo_id is None
+    assert store.page("alice", limit=2, after=todos[0].todo_id).last_todo_id is None
 
 
 def test_a_list_query_reads_limit_plus_one_items_whatever_the_table_size(store, dynamodb):
@@ -128,7 +128,7 @@ def test_a_list_query_reads_limit_plus_one_items_whatever_the_table_size(store, 
     dynamodb.meta.events.register(
         "before-call.dynamodb.Query", lambda params, **_: calls.append(params)
     )
-    store.list("alice", limit=5)
+    store.page("alice", limit=5)
     assert len(calls) == 1
     assert json.loads(calls[0]["body"])["Limit"] == 6
 
@@ -141,7 +141,7 @@ def test_filtered_pages_hold_every_match_once_and_never_more_than_limit(store):
         store.update("alice", todo.todo_id, TodoChanges(checked=True))
     found, after = [], None
     for _ in range(len(todos) + 1):
-        page = store.list("alice", limit=2, after=after, checked=True)
+        page = store.page("alice", limit=2, after=after, checked=True)
         assert len(page.todos) <= 2
         found += [todo.todo_id for todo in page.todos]
         after = page.last_todo_id
@@ -182,7 +182,7 @@ class TestAddOnce:
         todo = create_todo(NewTodo(text="x"))
         assert store.add("alice", todo, idempotency_record("k", NewTodo(text="x"))) == todo
         assert item_count(dynamodb) == 2
-        assert store.list("alice", limit=10).todos == [todo]
+        assert store.page("alice", limit=10).todos == [todo]
 
     def test_a_repeat_returns_the_first_todo_and_stores_nothing(self, store, dynamodb):
         first = create_todo(NewTodo(text="x"))

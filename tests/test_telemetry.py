@@ -321,6 +321,7 @@ class TestMetrics:
 def a_response_with_code(code):
     return telemetry._Answered(
         request=None,
+        called=None,
         response=Response(body={"message": "m", "code": code}, status_code=418),
         outcome=telemetry._Outcome(),
         request_id="r",
@@ -385,25 +386,25 @@ TOKEN_EVENT = {
 # The Lambda runtime's logging, as it is when the handler's module is imported: one
 # handler on the root logger, which stays at WARNING (unless AWS_LAMBDA_LOG_LEVEL is set).
 LAMBDA_LIKE_PROCESS = """
-import json, logging, sys
+import importlib, json, logging, sys
 root_handler = logging.StreamHandler(sys.stdout)
 root_handler.setFormatter(logging.Formatter("[%(levelname)s]\\t%(message)s"))
 logging.getLogger().addHandler(root_handler)
 
-import app
+module_name, function_name = sys.argv[1].rsplit(".", 1)
+handler = getattr(importlib.import_module(module_name), function_name)
 
 class Context:
     aws_request_id = "lambda-request-id"
 
-api_event, token_event = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-for _ in range(2):
-    print("response", json.dumps(app.app(api_event, Context())["headers"]))
-app.jwt_auth(token_event, Context())
+event = json.loads(sys.argv[2])
+for _ in range(int(sys.argv[3])):
+    print("response", json.dumps(handler(event, Context()).get("headers")))
 """
 
 
-@pytest.fixture(scope="module")
-def lambda_like_output():
+def run_like_lambda(handler: str, event: dict, invocations: int) -> list[str]:
+    """Lines a fresh process prints when its handler (as packaged) answers the event."""
     env = {
         **LOCAL,
         "STAGE": "test",
@@ -415,12 +416,7 @@ def lambda_like_output():
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            LAMBDA_LIKE_PROCESS,
-            *map(json.dumps, (API_GATEWAY_EVENT, TOKEN_EVENT)),
-        ],
+        [sys.executable, "-c", LAMBDA_LIKE_PROCESS, handler, json.dumps(event), str(invocations)],
         env=env,
         cwd=PROJECT_DIR,
         capture_output=True,
@@ -429,6 +425,14 @@ def lambda_like_output():
         check=True,
     )
     return result.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def lambda_like_output():
+    """The API handler answering twice, then the authorizer (its own function) once."""
+    return run_like_lambda("app.app", API_GATEWAY_EVENT, 2) + run_like_lambda(
+        "chalicelib.authorizer.jwt_auth", TOKEN_EVENT, 1
+    )
 
 
 def test_a_fresh_process_counts_one_cold_start(lambda_like_output):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chalicelib.errors import InvalidRequest, TodoNotFound
+from chalicelib.errors import InvalidRequest, TodoNotFound, UnsupportedMediaType
 from chalicelib.model import NewTodo, TodoChanges
 from chalicelib.validation import (
     ListQuery,
@@ -12,7 +12,21 @@ from chalicelib.validation import (
     parse_list_query,
     parse_new_todo,
     parse_todo_id,
+    require_json,
 )
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
+)
+def test_a_body_sent_as_json_is_accepted(content_type):
+    require_json(content_type)
+
+
+@pytest.mark.parametrize("content_type", [None, "", "text/plain", "application/jsonp"])
+def test_a_body_not_sent_as_json_is_an_unsupported_media_type(content_type):
+    with pytest.raises(UnsupportedMediaType):
+        require_json(content_type)
 
 
 def test_a_new_todo_defaults_to_unchecked():
@@ -53,7 +67,7 @@ def test_an_empty_update_is_rejected():
 
 @pytest.mark.parametrize(
     ("query", "limit"),
-    [(None, 50), ({}, 50), ({"limit": "1"}, 1), ({"limit": "100"}, 100)],
+    [({}, 50), ({"limit": ["1"]}, 1), ({"limit": ["100"]}, 100)],
 )
 def test_limit_defaults_to_50_and_accepts_1_to_100(query, limit):
     assert parse_list_query(query).limit == limit
@@ -62,29 +76,35 @@ def test_limit_defaults_to_50_and_accepts_1_to_100(query, limit):
 @pytest.mark.parametrize("raw", ["0", "101", "+5", " 5", "\u0663", "1e2", ""])
 def test_limit_outside_1_to_100_or_not_a_number_is_rejected(raw):
     with pytest.raises(InvalidRequest, match="'limit'"):
-        parse_list_query({"limit": raw})
+        parse_list_query({"limit": [raw]})
 
 
 def test_the_checked_filter_is_true_false_or_absent():
-    assert parse_list_query({"checked": "true"}).checked is True
-    assert parse_list_query({"checked": "false"}).checked is False
+    assert parse_list_query({"checked": ["true"]}).checked is True
+    assert parse_list_query({"checked": ["false"]}).checked is False
     assert parse_list_query({}) == ListQuery(limit=50, cursor=None, checked=None)
 
 
 @pytest.mark.parametrize("raw", ["True", "1", "yes", ""])
 def test_any_other_checked_filter_is_rejected(raw):
     with pytest.raises(InvalidRequest, match="'checked'"):
-        parse_list_query({"checked": raw})
+        parse_list_query({"checked": [raw]})
 
 
 def test_unknown_query_parameters_are_rejected():
     with pytest.raises(InvalidRequest, match="limt"):
-        parse_list_query({"limt": "5"})
+        parse_list_query({"limt": ["5"]})
 
 
 def test_an_empty_cursor_is_rejected():
     with pytest.raises(InvalidRequest, match="'cursor'"):
-        parse_list_query({"cursor": ""})
+        parse_list_query({"cursor": [""]})
+
+
+@pytest.mark.parametrize("name", ["limit", "cursor", "checked"])
+def test_a_repeated_query_parameter_is_rejected_whatever_its_values(name):
+    with pytest.raises(InvalidRequest, match=f"more than once: {name}"):
+        parse_list_query({name: ["10", "10"]})
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,12 @@
 """Baseline: the smallest Chalice authorizer doing our authorizer's work.
 
 It verifies the same HS256 bearer token with PyJWT, with the same claim checks (exp,
-iss, aud and sub required, 30 s of leeway), and allows every route for the subject.
+iss, aud and sub required, 30 s of leeway, expiring within a day), and allows every
+route for the subject.
 """
 
 import os
+import time
 
 import jwt
 from chalice import AuthResponse, Chalice
@@ -27,5 +29,7 @@ def jwt_auth(auth_request: AuthRequest) -> AuthResponse:
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
     except jwt.InvalidTokenError:
+        return AuthResponse(routes=[], principal_id="unauthenticated")
+    if claims["exp"] > time.time() + 86_400 + 30:
         return AuthResponse(routes=[], principal_id="unauthenticated")
     return AuthResponse(routes=["*"], principal_id=claims["sub"])

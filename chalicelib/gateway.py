@@ -1,0 +1,97 @@
+"""What the app reads from API Gateway's event, for both gateways, in one place.
+
+The API handler is invoked with a REST API proxy event, or with an HTTP API event in
+payload format 1.0: the same top-level shape (Chalice turns either into its Request),
+with these differences in `requestContext`, which only this module reads:
+
+- the caller: REST APIs put a Lambda authorizer's principal in `authorizer.principalId`.
+  HTTP APIs' Lambda authorizers are documented to pass their output under
+  `authorizer.lambda` in payload 2.0 and are not clearly documented for 1.0, so both
+  places are read; HTTP APIs' JWT authorizer passes the token's claims as
+  `authorizer.claims`, with no principal id, so their `sub` is the caller;
+- the path as the client called it: `path` in both, with the stage's prefix
+  ("/api/todos") on a named stage; Chalice's own `Request.path` is the route template;
+- the query string: `multiValueQueryStringParameters` in both, which keeps every value
+  of a repeated parameter (`queryStringParameters` keeps one);
+- the request id (`requestId`) and source address (`identity.sourceIp`) are in both;
+  the X-Ray trace id is in the X-Amzn-Trace-Id header both gateways add.
+"""
+
+import re
+from typing import Any, NamedTuple
+
+from chalice.app import Request
+
+from chalicelib.auth import usable_subject
+
+_TRACE_ROOT = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})")
+
+
+class GatewayRequest(NamedTuple):
+    """What a request is, beyond its route, headers and body."""
+
+    caller: str | None
+    called_path: str
+    request_id: str | None
+    trace_id: str | None
+    source_ip: str | None
+
+
+def read(request: Request) -> GatewayRequest:
+    return GatewayRequest(
+        caller=caller(request),
+        called_path=called_path(request),
+        request_id=request_id(request),
+        trace_id=trace_id(request),
+        source_ip=source_ip(request),
+    )
+
+
+def caller(request: Request) -> str | None:
+    """The verified subject the authorizer let through, or None if there is no usable one.
+
+    A subject that could not be a DynamoDB key (not valid Unicode, too long) counts as
+    none, whichever authorizer let it through.
+    """
+    authorizer = _mapping(request.context.get("authorizer"))
+    for candidate in (
+        authorizer.get("principalId"),
+        _mapping(authorizer.get("lambda")).get("principalId"),
+        _mapping(authorizer.get("claims")).get("sub"),
+    ):
+        if isinstance(candidate, str):
+            return candidate if usable_subject(candidate) else None
+    return None
+
+
+def query_parameters(request: Request) -> dict[str, list[str]]:
+    """Every value of each query parameter (multiValueQueryStringParameters), in order."""
+    parameters = request.query_params
+    return {name: parameters.getlist(name) for name in parameters} if parameters else {}
+
+
+def called_path(request: Request) -> str:
+    """The path as the client called it, stage prefix included, without a trailing /."""
+    path = request.context.get("path")
+    return (path if isinstance(path, str) else request.path).rstrip("/")
+
+
+def request_id(request: Request) -> str | None:
+    """API Gateway's id of the request: its access log's requestId."""
+    value = request.context.get("requestId")
+    return value if isinstance(value, str) and value else None
+
+
+def trace_id(request: Request) -> str | None:
+    """The X-Ray trace's Root, from the header API Gateway adds; nothing else of it."""
+    match = _TRACE_ROOT.search(request.headers.get("x-amzn-trace-id") or "")
+    return match.group(1) if match else None
+
+
+def source_ip(request: Request) -> str | None:
+    value = _mapping(request.context.get("identity")).get("sourceIp")
+    return value if isinstance(value, str) and value else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
