@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, CORSConfig, Response
+from chalice.app import Request
 
 from chalicelib import gateway, settings, telemetry
 from chalicelib.authorizer import blueprint, jwt_auth
@@ -69,13 +70,15 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
                 if method in BODY_METHODS:
                     from chalicelib import validation
 
-                    validation.require_json(app.current_request.headers.get("Content-Type"))
+                    validation.require_json(current_request().headers.get("Content-Type"))
                 return view(**path_params)
             except TodoApiError as error:
                 telemetry.record_error(error)
                 return error_response(error.status, error.code, error.message, error.headers)
 
-        return app.route(path, methods=[method], authorizer=jwt_auth, cors=CORS)(handle)
+        route = app.route(path, methods=[method], authorizer=jwt_auth, cors=CORS)
+        registered: View = route(handle)
+        return registered
 
     return register
 
@@ -97,16 +100,23 @@ def api_response_headers(event: Any, get_response: Callable[[Any], Response]) ->
 telemetry.instrument(app)
 
 
+def current_request() -> Request:
+    request = app.current_request
+    if request is None:
+        raise RuntimeError("a view ran outside of a request")
+    return request
+
+
 def caller() -> str:
     """The authorizer's principal: the verified token's subject owns what it touches."""
-    principal = gateway.caller(app.current_request)
+    principal = gateway.caller(current_request())
     if principal is None:
         raise NoUsableCaller
     return principal
 
 
 def called_path() -> str:
-    return gateway.called_path(app.current_request)
+    return gateway.called_path(current_request())
 
 
 @app.route("/health", methods=["GET"], cors=CORS)
@@ -125,7 +135,7 @@ def openapi_document() -> Response:
 def create() -> Response:
     from chalicelib import idempotency, model, store, validation
 
-    owner, request = caller(), app.current_request
+    owner, request = caller(), current_request()
     draft = validation.parse_new_todo(request.raw_body)
     key = validation.parse_idempotency_key(request.headers.get("Idempotency-Key"))
     record = idempotency.idempotency_record(key, draft) if key is not None else None
@@ -138,7 +148,7 @@ def list_todos() -> Response:
     from chalicelib import paging, store, validation
 
     owner = caller()
-    query = validation.parse_list_query(gateway.query_parameters(app.current_request))
+    query = validation.parse_list_query(gateway.query_parameters(current_request()))
     codec = paging.cursor_codec()
     after = codec.decode(owner, query.cursor) if query.cursor is not None else None
     page = store.todo_store().page(owner, query.limit, after, query.checked)
@@ -161,7 +171,7 @@ def get(todo_id: str) -> Response:
 def update(todo_id: str) -> Response:
     from chalicelib import store, validation
 
-    owner, request = caller(), app.current_request
+    owner, request = caller(), current_request()
     todo_id = validation.parse_todo_id(todo_id)
     changes = validation.parse_changes(request.raw_body)
     versions = validation.parse_if_match(request.headers.get("If-Match"))
@@ -174,6 +184,6 @@ def delete(todo_id: str) -> Response:
 
     owner = caller()
     todo_id = validation.parse_todo_id(todo_id)
-    versions = validation.parse_if_match(app.current_request.headers.get("If-Match"))
+    versions = validation.parse_if_match(current_request().headers.get("If-Match"))
     store.todo_store().delete(owner, todo_id, versions)
     return json_response({"message": f"Todo with ID {todo_id} deleted successfully"})

@@ -308,13 +308,15 @@ def report_case(
     _print(f"  ours/baseline: {ratio:.2f} (medians), {ratio_p90:.2f} (p90s): {verdict}")
     _print(_notable(ours, baseline))
     mine, theirs = profiles["ours"], profiles["baseline"]
+    ours_module = case.ours.handler.rpartition(".")[0]
+    base_module = case.baseline.handler.rpartition(".")[0]
     extra = coldstart.extra_imports(mine, theirs)
     extra_ms = sum(blame.micros for blame in extra.values()) / 1000
     _print(
         f"  -X importtime (one more start each): {sum(i.self_us for i in mine.values()) / 1000:.1f}"
         f" ms of imports in ours, {sum(i.self_us for i in theirs.values()) / 1000:.1f} in the "
-        f"baseline; app.py's own: {mine['app'].self_us / 1000:.1f} vs "
-        f"{theirs['app'].self_us / 1000:.1f}"
+        f"baseline; the handler module's own ({ours_module} vs {base_module}): "
+        f"{mine[ours_module].self_us / 1000:.1f} vs {theirs[base_module].self_us / 1000:.1f}"
     )
     _print(
         f"    {extra_ms:.1f} ms only in ours, by the module of ours that imports it first "

@@ -17,7 +17,8 @@ _started_ns = time.monotonic_ns()
 import os  # noqa: E402 - after the first clock reading; os is loaded at startup anyway
 
 _module_name, _, _attribute = os.environ["BENCH_HANDLER"].rpartition(".")
-_handler = getattr(__import__(_module_name), _attribute)
+# fromlist: the module itself, not its top-level package (chalicelib.authorizer).
+_handler = getattr(__import__(_module_name, fromlist=[_attribute]), _attribute)
 _imported_ns = time.monotonic_ns()
 
 import json  # noqa: E402 - Chalice's runtime has imported it already

@@ -6,7 +6,10 @@ not pay boto3's import on its cold start.
 """
 
 from functools import cache
-from typing import Any
+from typing import Any, Literal
+
+# The services chalicelib calls; tools/policy.py grants each one's actions.
+Service = Literal["dynamodb", "ssm"]
 
 # Bounded retries with backoff, and timeouts short enough that the worst case, 3 x (1 s
 # connect + 3 s read) plus at most 3 s of backoff = 15 s, ends inside the functions'
@@ -19,7 +22,7 @@ _CLIENT_OPTIONS: dict[str, Any] = {
 
 
 @cache
-def client(service: str) -> Any:
+def client(service: Service) -> Any:
     import boto3
     from botocore.config import Config
 

@@ -80,7 +80,11 @@ class SigningKeys:
         except Exception as error:  # any failure at all: keep the keys held, reject later
             logger.warning("could not fetch signing keys from %s: %s", self.url, _reason(error))
             return
-        usable = {key.key_id: key for key in keys if key.algorithm_name in ALGORITHMS}
+        usable = {
+            key.key_id: key
+            for key in keys
+            if key.key_id is not None and key.algorithm_name in ALGORITHMS
+        }
         if not usable:
             logger.warning("could not fetch signing keys from %s: no RS256/ES256 key", self.url)
             return

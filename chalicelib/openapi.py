@@ -13,4 +13,5 @@ _PATH = os.path.join(os.path.dirname(__file__), "openapi.json")
 def document() -> dict[str, Any]:
     """Read lazily: it ships in the Lambda zip, but the authorizer (same code) never needs it."""
     with open(_PATH, encoding="utf-8") as document_file:
-        return json.load(document_file)
+        loaded: dict[str, Any] = json.load(document_file)
+    return loaded

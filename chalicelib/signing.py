@@ -13,7 +13,8 @@ IAM_ACTIONS = frozenset({"ssm:GetParameter"})
 def _parameter_value(name: str) -> str:
     """A SecureString read once per container: every later use is local."""
     response = aws.client("ssm").get_parameter(Name=name, WithDecryption=True)
-    return response["Parameter"]["Value"]
+    value: str = response["Parameter"]["Value"]
+    return value
 
 
 def signing_secret(token_settings: settings.TokenSettings) -> str:

@@ -27,7 +27,7 @@ def require_json(content_type: str | None) -> None:
         raise UnsupportedMediaType
 
 
-def _json_object(raw_body: bytes | None) -> dict[str, Any]:
+def _json_object(raw_body: bytes | str | None) -> dict[str, Any]:
     if not raw_body:
         raise InvalidRequest("The request body must be a JSON object")
     try:
@@ -63,14 +63,14 @@ def _checked(value: Any) -> bool:
     return value
 
 
-def parse_new_todo(raw_body: bytes | None) -> NewTodo:
+def parse_new_todo(raw_body: bytes | str | None) -> NewTodo:
     body = _json_object(raw_body)
     if "text" not in body:
         raise InvalidRequest("'text' is required")
     return NewTodo(text=_text(body["text"]), checked=_checked(body.get("checked", False)))
 
 
-def parse_changes(raw_body: bytes | None) -> TodoChanges:
+def parse_changes(raw_body: bytes | str | None) -> TodoChanges:
     body = _json_object(raw_body)
     if not body:
         raise InvalidRequest("Give at least one of 'text' and 'checked' to change")

@@ -2,6 +2,8 @@
 
 import functools
 import os
+import socket
+import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -53,6 +55,28 @@ aws.client = functools.cache(lambda service: AWS_CALLS.watch(_unrecorded_client(
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked after_suite run last, when the suite's AWS calls are all recorded."""
     items.sort(key=lambda item: item.get_closest_marker("after_suite") is not None)
+
+
+class LeftTheProcess(AssertionError):
+    """A test of the fast tier started a process or opened a connection."""
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_stays_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Tests not marked `integration` (the fast tier, `make test-unit`) may start no
+    process and open no connection, loopback included: they fail at once if they do."""
+    if request.node.get_closest_marker("integration") is not None:
+        return
+
+    def refuse(what: str) -> Callable[..., Any]:
+        def refused(*_args: Any, **_kwargs: Any) -> Any:
+            raise LeftTheProcess(f"{what} in a test not marked integration")
+
+        return refused
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse("a subprocess"))
+    monkeypatch.setattr(socket.socket, "connect", refuse("a connection"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("a connection"))
 
 
 @pytest.fixture

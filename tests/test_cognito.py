@@ -18,6 +18,9 @@ from chalicelib import jwks
 from tests.identity import OIDC_VARIABLES, FakeClock, bearer
 from tools.emulator import Emulator
 
+# Moto's Cognito runs as a server on 127.0.0.1.
+pytestmark = pytest.mark.integration
+
 REGION = "us-east-1"
 PASSWORD = "Correct-horse-battery-staple-1"
 

@@ -11,7 +11,12 @@ import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.stack import loopback_session
+
+# Against the local stack: emulator and chalice local.
+pytestmark = pytest.mark.integration
 
 N = 12
 # Generous: N requests queue behind one another in the emulator on a slow machine.

@@ -20,6 +20,9 @@ from tests.identity import (
     refused_url,
 )
 
+# A JWKS server on 127.0.0.1.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def clock(issuer):

@@ -23,6 +23,9 @@ from tests.stack import (
 )
 from tools.stage import environment
 
+# The stack make run starts: emulator and chalice local.
+pytestmark = pytest.mark.integration
+
 TABLE_NAME = environment("local")["TABLE_NAME"]
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

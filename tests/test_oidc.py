@@ -31,6 +31,9 @@ from tests.identity import (
 from tests.test_auth import claims as hs256_claims
 from tests.test_auth import signed as hs256_signed
 
+# An OIDC issuer's JWKS served on 127.0.0.1.
+pytestmark = pytest.mark.integration
+
 
 def status_of(client, token, method="GET", path="/todos"):
     body = b'{"text": "t"}' if method == "POST" else None

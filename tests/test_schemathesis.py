@@ -37,6 +37,9 @@ from app import app
 from tools.stage import environment
 from tools.token import issue_token
 
+# Against the local stack: emulator and chalice local.
+pytestmark = pytest.mark.integration
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -70,11 +70,13 @@ GRANTS = {
 }
 
 
+@pytest.mark.integration  # the issuer's JWKS is served on 127.0.0.1
 @pytest.mark.parametrize(("claims", "expected"), GRANTS.values(), ids=GRANTS.keys())
 def test_each_route_needs_its_scope(client, todo_path, claims, expected):
     assert statuses(client, oidc_token(**claims), todo_path) == expected
 
 
+@pytest.mark.integration  # the issuer's JWKS is served on 127.0.0.1
 def test_scopes_are_not_checked_unless_the_stage_says_so(client, todo_path, monkeypatch):
     monkeypatch.delenv("REQUIRE_SCOPES")
     assert statuses(client, oidc_token(), todo_path) == EVERYTHING
@@ -89,11 +91,13 @@ def test_hs256_tokens_need_scopes_too_on_such_a_stage(client, monkeypatch):
     assert client.http.get("/todos", headers=bearer(scoped)).status_code == 200
 
 
+@pytest.mark.integration  # the issuer's JWKS is served on 127.0.0.1
 def test_public_routes_need_no_token_at_all(client, issuer):
     assert client.http.get("/health").status_code == 200
     assert client.http.get("/openapi.json").status_code == 200
 
 
+@pytest.mark.integration  # the issuer's JWKS is served on 127.0.0.1
 def test_a_token_without_scopes_is_logged_as_such(client, issuer, caplog):
     with caplog.at_level(logging.INFO):
         client.http.get("/todos", headers=bearer(oidc_token(scope="openid")))

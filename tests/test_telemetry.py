@@ -435,6 +435,7 @@ def lambda_like_output():
     )
 
 
+@pytest.mark.integration  # fresh processes
 def test_a_fresh_process_counts_one_cold_start(lambda_like_output):
     documents = [json.loads(line) for line in lambda_like_output if line.startswith('{"_aws"')]
     assert [document["ColdStart"] for document in documents] == [1, 0]
@@ -443,6 +444,7 @@ def test_a_fresh_process_counts_one_cold_start(lambda_like_output):
     }
 
 
+@pytest.mark.integration  # fresh processes
 def test_each_line_goes_to_stdout_once_and_as_pure_json(lambda_like_output):
     requests = [line for line in lambda_like_output if '"type":"request"' in line]
     assert len(requests) == 2
@@ -450,6 +452,7 @@ def test_each_line_goes_to_stdout_once_and_as_pure_json(lambda_like_output):
     assert [json.loads(line)["coldStart"] for line in requests] == [True, False]
 
 
+@pytest.mark.integration  # fresh processes
 def test_api_gateways_request_id_and_trace_are_used(lambda_like_output):
     request = json.loads(next(line for line in lambda_like_output if '"type":"request"' in line))
     assert request["requestId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
@@ -462,6 +465,7 @@ def test_api_gateways_request_id_and_trace_are_used(lambda_like_output):
     assert headers["X-Request-Id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 
 
+@pytest.mark.integration  # fresh processes
 def test_the_authorizers_rejections_reach_lambdas_root_handler(lambda_like_output):
     rejections = [line for line in lambda_like_output if "rejected a bearer token" in line]
     assert len(rejections) == 1

@@ -5,10 +5,14 @@ import sys
 from pathlib import Path
 
 import jwt
+import pytest
 from chalice.app import AuthRequest
 
 from chalicelib import auth
 from tests.conftest import LOCAL
+
+# Runs make token.
+pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parent.parent
 
