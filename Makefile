@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test lint lint-iac package policy provision deploy destroy layer bench clean
+.PHONY: run token test test-unit lint lint-iac package policy provision deploy destroy layer bench clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -35,10 +35,15 @@ token: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Lint (code and the packaged prod template), then run the whole test suite offline.
 test: lint lint-iac
 	$(BIN)/python -m pytest
+
+## The fast tier alone: no process, no server, no connection (tests not marked integration).
+test-unit: $(INSTALLED)
+	$(BIN)/python -m pytest -m "not integration"
 
 ## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
 policy: $(INSTALLED)
@@ -62,10 +67,11 @@ destroy: $(INSTALLED)
 package: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage $(STAGE)
 
-## Package prod, then lint its template: cfn-lint, and checkov in its own .venv-checkov.
+## Package prod, then lint its template before and after the SAM transform (as it deploys):
+## cfn-lint, and checkov in its own .venv-checkov.
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage prod
-	$(BIN)/python -m tools.lint_iac --template build/prod/sam.json
+	$(BIN)/python -m tools.lint_iac build/prod/sam.json
 
 ## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.
 ## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.
