@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -34,6 +35,7 @@ os.environ.update(
 # app.py; this is the one setting app.py reads at import (see chalicelib.settings).
 os.environ.setdefault("CORS_ALLOW_ORIGIN", LOCAL["CORS_ALLOW_ORIGIN"])
 
+import botocore.endpoint  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
 from botocore.exceptions import EndpointConnectionError  # noqa: E402
 from chalice.test import Client  # noqa: E402 - after the environment is fixed
@@ -136,9 +138,15 @@ THROTTLED = (
 
 
 @pytest.fixture
-def dynamodb_fault(client):
-    """fault(kind) makes every DynamoDB request fail that way; returns the attempt count."""
+def dynamodb_fault(client, monkeypatch):
+    """fault(kind) makes every DynamoDB request fail that way; returns the attempt count.
+
+    botocore's backoff between attempts is recorded rather than slept: the retries are
+    real, the seconds between them would only slow the suite.
+    """
     attempts = []
+    backoffs: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=backoffs.append))
 
     def install(kind):
         def fail(request, **_):

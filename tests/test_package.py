@@ -1,11 +1,13 @@
 """The packaged prod stage (`make package STAGE=prod`): its SAM template and its zip.
 
 The package is built once for the module (two `chalice package` runs, a few seconds
-with pip's cache warm), then only read.
+with pip's cache warm), then only read; so is its translation by the SAM transform, the
+CloudFormation template that is deployed from it.
 """
 
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,13 @@ import pytest
 
 from chalicelib import signing, store
 from tools import lint_iac, package
-from tools.stage import environment, stage_config
+from tools.stage import StageError, deployed_stage
 from tools.table import KEY_SCHEMA
 
 STAGE = "prod"
-ENV = environment(STAGE)
-CONFIG = stage_config(STAGE)
+DEPLOYED = deployed_stage(STAGE)
+ENV = DEPLOYED.environment
+RUNTIME = DEPLOYED.runtime
 ORIGIN = f"'{ENV['CORS_ALLOW_ORIGIN']}'"
 PSEUDO_PARAMETERS = {
     "AWS::AccountId",
@@ -94,17 +97,20 @@ def references(node: Any) -> set[str]:
     return found
 
 
+@pytest.mark.integration
 def test_package_leaves_template_zip_and_merge_template(built: Path) -> None:
     for name in ("sam.json", "deployment.zip", package.MERGE_TEMPLATE):
         assert (built / name).is_file(), name
 
 
+@pytest.mark.integration
 def test_every_reference_names_a_resource(template: dict[str, Any]) -> None:
     # Chalice 1.34 alone names the API handler's log group after a missing `ApiHandler`.
     known = set(template["Resources"]) | PSEUDO_PARAMETERS
     assert references(template["Resources"]) | references(template["Outputs"]) <= known
 
 
+@pytest.mark.integration
 def test_table_is_retained_recoverable_protected_and_expires_records(
     resources: dict[str, Any],
 ) -> None:
@@ -125,6 +131,7 @@ def test_table_is_retained_recoverable_protected_and_expires_records(
     }
 
 
+@pytest.mark.integration
 def test_api_handler_role_gets_the_table_by_its_arn(resources: dict[str, Any]) -> None:
     role = resources["APIHandler"]["Properties"]["Role"]["Fn::GetAtt"][0]
     policies = [
@@ -144,6 +151,7 @@ def test_api_handler_role_gets_the_table_by_its_arn(resources: dict[str, Any]) -
         assert statement["Resource"] == {"Fn::GetAtt": [package.TABLE, "Arn"]}
 
 
+@pytest.mark.integration
 def test_every_function_role_may_read_the_signing_secret(resources: dict[str, Any]) -> None:
     parameter = ENV["JWT_SECRET_PARAMETER"]
     for name, function in of_type(resources, "AWS::Serverless::Function").items():
@@ -159,6 +167,7 @@ def test_every_function_role_may_read_the_signing_secret(resources: dict[str, An
         assert all(s["Resource"]["Fn::Sub"].endswith(f":parameter{parameter}") for s in granted)
 
 
+@pytest.mark.integration
 def test_authorizer_gets_no_table_access_of_its_own(resources: dict[str, Any]) -> None:
     role = resources["JwtAuth"]["Properties"]["Role"]["Fn::GetAtt"][0]
     actions = {
@@ -171,6 +180,7 @@ def test_authorizer_gets_no_table_access_of_its_own(resources: dict[str, Any]) -
     assert not {a for a in actions if a.startswith("dynamodb:")}
 
 
+@pytest.mark.integration
 def test_no_data_action_on_every_resource(resources: dict[str, Any]) -> None:
     for document in all_policy_documents(resources):
         for statement in statements(document):
@@ -182,6 +192,7 @@ def test_no_data_action_on_every_resource(resources: dict[str, Any]) -> None:
                 assert all("*" not in a for a in data_actions), statement
 
 
+@pytest.mark.integration
 def test_gateway_errors_carry_the_stage_origin(resources: dict[str, Any]) -> None:
     # In the API definition, so that each new deployment keeps them (standalone
     # AWS::ApiGateway::GatewayResponse resources are dropped by the next deployment).
@@ -192,6 +203,7 @@ def test_gateway_errors_carry_the_stage_origin(resources: dict[str, Any]) -> Non
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == ORIGIN
 
 
+@pytest.mark.integration
 def test_preflight_answers_with_the_stage_origin_not_the_callers_environment(
     resources: dict[str, Any],
 ) -> None:
@@ -208,6 +220,7 @@ def test_preflight_answers_with_the_stage_origin_not_the_callers_environment(
     assert origins - {None} == {ORIGIN}
 
 
+@pytest.mark.integration
 def test_stage_is_traced_logged_and_throttled(resources: dict[str, Any]) -> None:
     api = resources["RestAPI"]
     assert api["Type"] == "AWS::Serverless::Api"
@@ -218,7 +231,7 @@ def test_stage_is_traced_logged_and_throttled(resources: dict[str, Any]) -> None
     group = access_log["DestinationArn"]["Fn::GetAtt"]
     assert group[1] == "Arn"
     assert resources[group[0]]["Type"] == "AWS::Logs::LogGroup"
-    assert resources[group[0]]["Properties"]["RetentionInDays"] == CONFIG["log_retention_in_days"]
+    assert resources[group[0]]["Properties"]["RetentionInDays"] == RUNTIME.log_retention_days
     fields = json.loads(access_log["Format"])
     assert {
         "requestId",
@@ -236,10 +249,11 @@ def test_stage_is_traced_logged_and_throttled(resources: dict[str, Any]) -> None
     [settings] = properties["MethodSettings"]
     assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
     assert settings["ThrottlingRateLimit"] > 0
-    assert 0 < settings["ThrottlingBurstLimit"] <= CONFIG["reserved_concurrency"]
+    assert 0 < settings["ThrottlingBurstLimit"] <= RUNTIME.reserved_concurrency
     assert settings["DataTraceEnabled"] is False
 
 
+@pytest.mark.integration
 def test_every_function_logs_to_a_group_with_the_stage_retention(
     resources: dict[str, Any],
 ) -> None:
@@ -249,9 +263,10 @@ def test_every_function_logs_to_a_group_with_the_stage_retention(
         if isinstance(r["Properties"]["LogGroupName"], dict)
     }
     for name in of_type(resources, "AWS::Serverless::Function"):
-        assert groups.get(f"/aws/lambda/${{{name}}}") == CONFIG["log_retention_in_days"], name
+        assert groups.get(f"/aws/lambda/${{{name}}}") == RUNTIME.log_retention_days, name
 
 
+@pytest.mark.integration
 def test_zip_holds_the_app_and_its_runtime_requirements_only(built: Path) -> None:
     archive = built / "deployment.zip"
     with zipfile.ZipFile(archive) as zipped:
@@ -274,7 +289,10 @@ def test_a_shared_role_gets_one_policy_and_missing_log_groups_are_added() -> Non
             "DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {}},
             "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Role": role}},
             "JwtAuth": {"Type": "AWS::Serverless::Function", "Properties": {"Role": role}},
-            "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": {}},
+            "RestAPI": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {"DefinitionBody": {"swagger": "2.0"}},
+            },
         }
     }
     merged = package.merge_template(STAGE, generated)["Resources"]
@@ -289,9 +307,10 @@ def test_a_shared_role_gets_one_policy_and_missing_log_groups_are_added() -> Non
     for function in ("APIHandler", "JwtAuth"):
         group = merged[f"{function}LogGroup"]["Properties"]
         assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
-        assert group["RetentionInDays"] == CONFIG["log_retention_in_days"]
+        assert group["RetentionInDays"] == RUNTIME.log_retention_days
 
 
+@pytest.mark.integration
 def test_template_passes_cfn_lint_which_fails_chalices_own(
     built: Path, template: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -306,5 +325,82 @@ def test_template_passes_cfn_lint_which_fails_chalices_own(
 
 
 def test_local_stage_is_not_packaged(tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match="not a deployed stage"):
+    with pytest.raises(StageError, match="not a deployed stage"):
         package.build("local", tmp_path)
+
+
+@pytest.mark.integration
+def test_packaged_functions_run_with_the_stage_runtime_and_tags(resources: dict[str, Any]) -> None:
+    for name, function in of_type(resources, "AWS::Serverless::Function").items():
+        properties = function["Properties"]
+        assert properties["MemorySize"] == RUNTIME.memory_mb, name
+        assert properties["Timeout"] == RUNTIME.timeout_seconds, name
+        assert properties["Architectures"] == [RUNTIME.architecture], name
+        assert properties.get("Tracing") == ("Active" if RUNTIME.xray else None), name
+        assert properties["ReservedConcurrentExecutions"] == RUNTIME.reserved_concurrency, name
+        assert DEPLOYED.tags.items() <= properties["Tags"].items(), name
+
+
+@pytest.mark.integration
+def test_each_function_runs_python_313_from_its_own_module(resources: dict[str, Any]) -> None:
+    """The authorizer's handler is its Blueprint's module: its Lambda never loads app.py."""
+    functions = of_type(resources, "AWS::Serverless::Function")
+    handlers = {name: function["Properties"]["Handler"] for name, function in functions.items()}
+    assert handlers == {"APIHandler": "app.app", "JwtAuth": "chalicelib.authorizer.jwt_auth"}
+    assert {function["Properties"]["Runtime"] for function in functions.values()} == {
+        "python3.13"
+    }
+
+
+@pytest.fixture(scope="module")
+def translated(template: dict[str, Any]) -> dict[str, Any]:
+    return lint_iac.translate(template)
+
+
+@pytest.mark.integration
+def test_the_sam_transform_leaves_plain_cloudformation(translated: dict[str, Any]) -> None:
+    assert "Transform" not in translated
+    kinds = {resource["Type"] for resource in translated["Resources"].values()}
+    assert not [kind for kind in kinds if kind.startswith("AWS::Serverless::")]
+    assert {"AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Lambda::Function"} <= kinds
+
+
+@pytest.mark.integration
+def test_the_api_deploys_one_stage_traced_logged_throttled_and_with_the_apis_skips(
+    resources: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    api = resources["RestAPI"]
+    deployed = translated["Resources"]
+    [stage] = of_type(deployed, "AWS::ApiGateway::Stage").values()
+    properties = stage["Properties"]
+    assert properties["StageName"] == api["Properties"]["StageName"]
+    assert properties["TracingEnabled"] is True
+    assert properties["AccessLogSetting"] == api["Properties"]["AccessLogSetting"]
+    assert properties["MethodSettings"] == api["Properties"]["MethodSettings"]
+    # checkov reads its skips (the stage cache's, with the reason) on what is deployed.
+    assert stage["Metadata"] == api["Metadata"]
+    # A deployment that names a stage makes that one too ("Stage"), with none of the above.
+    for deployment in of_type(deployed, "AWS::ApiGateway::Deployment").values():
+        assert "StageName" not in deployment["Properties"]
+
+
+@pytest.mark.integration
+def test_the_deployed_functions_keep_their_skips_and_tracing(
+    resources: dict[str, Any], translated: dict[str, Any]
+) -> None:
+    functions = of_type(translated["Resources"], "AWS::Lambda::Function")
+    assert set(functions) == set(of_type(resources, "AWS::Serverless::Function"))
+    for name, function in functions.items():
+        assert function["Metadata"] == resources[name]["Metadata"], name
+        assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}, name
+
+
+@pytest.mark.integration
+def test_the_translation_is_written_beside_the_template_and_passes_cfn_lint(
+    built: Path, tmp_path: Path
+) -> None:
+    sam = tmp_path / "sam.json"
+    shutil.copyfile(built / "sam.json", sam)
+    targets = [path for path, _kind in lint_iac.lint_targets(sam)]
+    assert targets == [sam, tmp_path / lint_iac.TRANSLATED]
+    assert lint_iac.cfn_lint(tmp_path / lint_iac.TRANSLATED)

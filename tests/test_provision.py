@@ -7,7 +7,6 @@ from botocore.stub import Stubber
 from chalicelib.store import TTL_ATTRIBUTE
 from tools.provision import (
     ROTATED,
-    STAGE_POLICIES,
     ProvisionError,
     enable_pitr,
     main,
@@ -15,11 +14,13 @@ from tools.provision import (
     provision_secret,
     provision_table,
 )
-from tools.stage import environment
+from tools.stage import StageError, deployed_stage, environment
 from tools.table import ATTRIBUTES, KEY_SCHEMA, ensure_table
 
 PROD = environment("prod")
 DEV = environment("dev")
+PROD_STAGE = deployed_stage("prod")
+DEV_STAGE = deployed_stage("dev")
 
 
 def no_sleep(_seconds):
@@ -119,7 +120,7 @@ def test_an_existing_table_is_brought_to_the_wanted_settings_in_place(ddb):
     ddb.put_item(TableName=PROD["TABLE_NAME"], Item=key)
     assert pitr_status(ddb, PROD["TABLE_NAME"]) == "DISABLED"
 
-    line = provision_table(ddb, PROD["TABLE_NAME"], "prod", STAGE_POLICIES["prod"], no_sleep)
+    line = provision_table(ddb, PROD_STAGE, no_sleep)
 
     assert line == (
         f"table {PROD['TABLE_NAME']}: updated point-in-time recovery, deletion protection, "
@@ -138,7 +139,7 @@ def test_pitr_alone_is_turned_back_on(ddb, ssm):
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
     )
 
-    line = provision_table(ddb, DEV["TABLE_NAME"], "dev", STAGE_POLICIES["dev"], no_sleep)
+    line = provision_table(ddb, DEV_STAGE, no_sleep)
 
     assert line == f"table {DEV['TABLE_NAME']}: updated point-in-time recovery"
     assert pitr_status(ddb, DEV["TABLE_NAME"]) == "ENABLED"
@@ -151,7 +152,7 @@ def test_ttl_is_turned_on_when_off(ddb, ssm):
         TimeToLiveSpecification={"Enabled": False, "AttributeName": TTL_ATTRIBUTE},
     )
 
-    line = provision_table(ddb, DEV["TABLE_NAME"], "dev", STAGE_POLICIES["dev"], no_sleep)
+    line = provision_table(ddb, DEV_STAGE, no_sleep)
 
     assert line == f"table {DEV['TABLE_NAME']}: updated TTL on {TTL_ATTRIBUTE}"
     ttl = ddb.describe_time_to_live(TableName=DEV["TABLE_NAME"])["TimeToLiveDescription"]
@@ -166,14 +167,14 @@ def test_ttl_on_another_attribute_is_left_to_a_person(ddb, ssm):
     )
 
     with pytest.raises(ProvisionError, match="purgeAt"):
-        provision_table(ddb, DEV["TABLE_NAME"], "dev", STAGE_POLICIES["dev"], no_sleep)
+        provision_table(ddb, DEV_STAGE, no_sleep)
 
 
 def test_deletion_protection_on_dev_is_never_turned_off(ddb, ssm):
     run(ddb, ssm, "dev")
     ddb.update_table(TableName=DEV["TABLE_NAME"], DeletionProtectionEnabled=True)
 
-    line = provision_table(ddb, DEV["TABLE_NAME"], "dev", STAGE_POLICIES["dev"], no_sleep)
+    line = provision_table(ddb, DEV_STAGE, no_sleep)
 
     assert line == f"table {DEV['TABLE_NAME']}: unchanged"
     assert ddb.describe_table(TableName=DEV["TABLE_NAME"])["Table"]["DeletionProtectionEnabled"]
@@ -188,7 +189,7 @@ def test_a_table_with_other_keys_is_refused(ddb):
     )
 
     with pytest.raises(ProvisionError, match="key schema"):
-        provision_table(ddb, PROD["TABLE_NAME"], "prod", STAGE_POLICIES["prod"], no_sleep)
+        provision_table(ddb, PROD_STAGE, no_sleep)
 
 
 def test_pitr_on_a_brand_new_table_is_retried_until_backups_are_ready(ddb):
@@ -211,7 +212,7 @@ def test_pitr_on_a_brand_new_table_is_retried_until_backups_are_ready(ddb):
 def test_the_secret_is_a_new_long_secure_string(ssm):
     name = PROD["JWT_SECRET_PARAMETER"]
 
-    assert provision_secret(ssm, name, "prod") == f"secret {name}: created (SecureString)"
+    assert provision_secret(ssm, PROD_STAGE) == f"secret {name}: created (SecureString)"
 
     parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
     assert parameter["Type"] == "SecureString"
@@ -260,7 +261,7 @@ def test_a_plain_string_parameter_is_refused_not_replaced(ssm):
 
     for rotate in (False, True):
         with pytest.raises(ProvisionError, match="not a SecureString"):
-            provision_secret(ssm, name, "prod", rotate=rotate)
+            provision_secret(ssm, PROD_STAGE, rotate=rotate)
     assert secret_value(ssm, name) == "plain"
 
 
@@ -272,7 +273,7 @@ def test_secret_only_creates_no_table(ddb, ssm):
 
 
 def test_the_local_stage_is_refused(ddb, ssm):
-    with pytest.raises(ProvisionError, match="local"):
+    with pytest.raises(StageError, match="local"):
         run(ddb, ssm, "local")
     assert ddb.list_tables()["TableNames"] == []
     assert ssm.describe_parameters()["Parameters"] == []

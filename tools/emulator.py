@@ -42,7 +42,8 @@ class Emulator:
     @property
     def endpoint(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        # An AF_INET server's address is (str, int); bytes only for other families.
+        return f"http://{host!s}:{port}"
 
     def start(self) -> str:
         self._thread.start()

@@ -6,12 +6,15 @@ Runs `chalice package --merge-template`, leaving `sam.json` (a SAM template) and
 not do at all:
 
 - the stage's DynamoDB table as `make provision` makes it, retained when the stack
-  goes or replaces it (and, where tools.provision says so, deletion-protected);
-- per role, an IAM policy naming the table by `Fn::GetAtt`, the signing secret and the
-  function's own log group, so the stack needs no account id and no stack name;
+  goes or replaces it (and, where tools.stage says so, deletion-protected);
+- per role, an IAM policy with tools.iam's statements, naming the table by
+  `Fn::GetAtt`, the signing secret and the functions' own log groups, so the stack needs
+  no account id and no stack name;
 - CORS headers on API Gateway's own 4XX and 5XX responses (the authorizer's 401 and
   403 included), inside the API definition so that every deployment keeps them;
-- on the API stage: X-Ray tracing, JSON access logs and throttling;
+- on the API stage: X-Ray tracing, JSON access logs and throttling, and no second
+  stage: SAM adds one named "Stage", without any of these, unless told the API's
+  OpenAPI version;
 - a fix for Chalice 1.34's log group of the API handler, whose name refers to a
   resource (`ApiHandler`) that its template calls `APIHandler`.
 
@@ -30,12 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chalicelib import signing, store
-from tools.provision import STAGE_POLICIES
-from tools.stage import environment, stage_config
+from tools import iam
+from tools.stage import DeployedStage, deployed_stage, tag_list
 from tools.table import TTL_SPECIFICATION, table_definition
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -46,7 +49,7 @@ MERGE_TEMPLATE = "merge-template.json"
 TABLE = "TodoTable"
 ACCESS_LOG_GROUP = "ApiAccessLogGroup"
 # The API handler's logical id in every template Chalice generates.
-API_HANDLER = "APIHandler"
+API_HANDLER_ID = "APIHandler"
 # Used only when config.json sets no log_retention_in_days for the stage.
 DEFAULT_LOG_RETENTION_DAYS = 30
 # Used only when config.json sets no reserved_concurrency for the stage.
@@ -124,11 +127,6 @@ def _quoted(value: str) -> str:
     return f"'{value}'"
 
 
-def _tags(stage: str, as_list: bool) -> Any:
-    tags = stage_config(stage).get("tags", {})
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())] if as_list else tags
-
-
 def _resources_of_type(template: Template, kind: str) -> list[str]:
     return sorted(n for n, r in template["Resources"].items() if r["Type"] == kind)
 
@@ -160,7 +158,36 @@ def _function_log_groups(generated: Template, functions: list[str]) -> dict[str,
     return groups
 
 
-def _table(stage: str, env: dict[str, str]) -> dict[str, Any]:
+class TemplateTarget(iam.Target):
+    """Resources by Fn::GetAtt and Fn::Sub, so the stack needs no account id or stack name."""
+
+    api_handler = API_HANDLER_ID
+    # The template makes every function's log group (merge_template).
+    creates_log_groups = False
+    # Chalice already puts the stage's policy file, X-Ray included, on each role.
+    grants_tracing = False
+
+    def __init__(self, stage: DeployedStage, log_groups: dict[str, str]) -> None:
+        super().__init__(stage)
+        self._log_groups = log_groups
+
+    def table(self) -> dict[str, Any]:
+        return {"Fn::GetAtt": [TABLE, "Arn"]}
+
+    def secret(self) -> dict[str, Any]:
+        return {
+            "Fn::Sub": (
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+                f":parameter/{self.parameter_path}"
+            )
+        }
+
+    def log_groups(self, functions: Sequence[str]) -> list[dict[str, Any]]:
+        # A log group's Arn attribute ends in ":*", which covers its streams.
+        return [{"Fn::GetAtt": [self._log_groups[f], "Arn"]} for f in functions]
+
+
+def _table(stage: DeployedStage) -> dict[str, Any]:
     """The table as `make provision` makes it (tools.provision), for CloudFormation."""
     return {
         "Type": "AWS::DynamoDB::Table",
@@ -169,102 +196,57 @@ def _table(stage: str, env: dict[str, str]) -> dict[str, Any]:
         "UpdateReplacePolicy": "Retain",
         "Metadata": _skip(SKIP_TABLE_CMK),
         "Properties": {
-            **table_definition(env["TABLE_NAME"]),
+            **table_definition(stage.table_name),
             # KMS with no key id: the AWS managed key alias/aws/dynamodb.
             "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "DeletionProtectionEnabled": STAGE_POLICIES[stage].deletion_protection,
+            "DeletionProtectionEnabled": stage.deletion_protection,
             "TimeToLiveSpecification": dict(TTL_SPECIFICATION),
-            "Tags": _tags(stage, as_list=True),
+            "Tags": tag_list(stage.tags),
         },
     }
 
 
-def _role_policy(
-    stage: str, env: dict[str, str], role: str, functions: list[str], log_groups: dict[str, str]
-) -> dict[str, Any]:
+def _role_policy(target: TemplateTarget, role: str, functions: list[str]) -> dict[str, Any]:
     """What the role's functions read and write, each on its exact resource."""
-    parameter = env["JWT_SECRET_PARAMETER"].lstrip("/")
-    statements = []
-    if API_HANDLER in functions:
-        statements.append(
-            {
-                "Sid": "TodoTable",
-                "Effect": "Allow",
-                "Action": sorted(store.IAM_ACTIONS),
-                "Resource": {"Fn::GetAtt": [TABLE, "Arn"]},
-            }
-        )
-    statements.append(
-        {
-            "Sid": "SigningSecret",
-            "Effect": "Allow",
-            "Action": sorted(signing.IAM_ACTIONS),
-            "Resource": {
-                "Fn::Sub": (
-                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
-                    f":parameter/{parameter}"
-                )
-            },
-        }
-    )
-    statements.append(
-        {
-            "Sid": "FunctionLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            # A log group's Arn attribute ends in ":*", which covers its streams.
-            "Resource": [{"Fn::GetAtt": [log_groups[f], "Arn"]} for f in functions],
-        }
-    )
     return {
         "Type": "AWS::IAM::Policy",
         "Properties": {
-            "PolicyName": f"todo-api-{stage}-{role}-data",
+            "PolicyName": f"{target.stage.prefix}-{role}-data",
             "Roles": [{"Ref": role}],
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+            "PolicyDocument": iam.policy_document(target, functions),
         },
     }
 
 
-def _throttling(stage: str) -> tuple[float, int]:
+def _throttling(stage: DeployedStage) -> tuple[float, int]:
     """Steady rate and burst for every method of the stage, from its Lambda concurrency.
 
     The burst equals one function's reserved concurrency; the steady rate is half of
     it, which keeps the concurrency needed below the reservation for any request
     lasting up to 2 s. Beyond that, API Gateway answers 429 before Lambda throttles.
     """
-    concurrency = int(stage_config(stage).get("reserved_concurrency", DEFAULT_CONCURRENCY))
+    concurrency = stage.runtime.reserved_concurrency or DEFAULT_CONCURRENCY
     return concurrency / 2, concurrency
 
 
-def deployed_environment(stage: str) -> dict[str, str]:
-    """The stage's environment; refuses a stage that is not deployed (local)."""
-    env = environment(stage)
-    if "JWT_SECRET_PARAMETER" not in env or stage not in STAGE_POLICIES:
-        raise SystemExit(
-            f"stage {stage!r} is not a deployed stage: it needs JWT_SECRET_PARAMETER in its "
-            "config and an entry in tools.provision.STAGE_POLICIES"
-        )
-    return env
-
-
-def merge_template(stage: str, generated: Template) -> Template:
+def merge_template(name: str, generated: Template) -> Template:
     """What `--merge-template` adds to (or overrides in) the template Chalice generated."""
-    env = deployed_environment(stage)
-    config = stage_config(stage)
-    retention = int(config.get("log_retention_in_days", DEFAULT_LOG_RETENTION_DAYS))
+    stage = deployed_stage(name)
+    retention = stage.runtime.log_retention_days or DEFAULT_LOG_RETENTION_DAYS
     generated_resources = generated["Resources"]
-    if generated_resources.get("RestAPI", {}).get("Type") != "AWS::Serverless::Api":
-        raise SystemExit("chalice package generated no AWS::Serverless::Api named RestAPI")
+    api = generated_resources.get("RestAPI", {})
+    swagger = api.get("Properties", {}).get("DefinitionBody", {}).get("swagger")
+    if api.get("Type") != "AWS::Serverless::Api" or not swagger:
+        raise SystemExit("chalice package generated no AWS::Serverless::Api RestAPI in Swagger")
 
     function_roles = _function_roles(generated)
     functions = sorted(function_roles)
-    if API_HANDLER not in functions:
-        raise SystemExit(f"chalice package generated no function named {API_HANDLER}")
+    if API_HANDLER_ID not in functions:
+        raise SystemExit(f"chalice package generated no function named {API_HANDLER_ID}")
     log_groups = _function_log_groups(generated, functions)
 
-    resources: dict[str, Any] = {TABLE: _table(stage, env)}
+    resources: dict[str, Any] = {TABLE: _table(stage)}
     for function in functions:
         group = log_groups.setdefault(function, f"{function}LogGroup")
         resources[group] = {
@@ -281,11 +263,12 @@ def merge_template(stage: str, generated: Template) -> Template:
             del resources[group]["Properties"]["RetentionInDays"]
         resources[function] = {"Metadata": _skip(*SKIP_FUNCTION)}
 
+    target = TemplateTarget(stage, log_groups)
     policies = []
     for role in sorted(set(function_roles.values())):
         members = [f for f in functions if function_roles[f] == role]
         policy = f"{role}DataPolicy"
-        resources[policy] = _role_policy(stage, env, role, members, log_groups)
+        resources[policy] = _role_policy(target, role, members)
         policies.append(policy)
 
     resources[ACCESS_LOG_GROUP] = {
@@ -293,19 +276,22 @@ def merge_template(stage: str, generated: Template) -> Template:
         **LOG_GROUP_POLICIES,
         "Metadata": _skip(SKIP_LOG_GROUP_CMK),
         "Properties": {
-            "LogGroupName": f"/aws/apigateway/todo-api-{stage}/access",
+            "LogGroupName": f"/aws/apigateway/{stage.prefix}/access",
             "RetentionInDays": retention,
-            "Tags": _tags(stage, as_list=True),
+            "Tags": tag_list(stage.tags),
         },
     }
 
-    origin = _quoted(env["CORS_ALLOW_ORIGIN"])
+    origin = _quoted(stage.environment["CORS_ALLOW_ORIGIN"])
     rate, burst = _throttling(stage)
     resources["RestAPI"] = {
         # The API goes live only once its functions may read the table and the secret.
         "DependsOn": policies,
         "Metadata": _skip(*SKIP_API),
         "Properties": {
+            # Any OpenApiVersion stops SAM from deploying, beside this stage, one named
+            # "Stage" that has none of this one's tracing, access logs or throttling.
+            "OpenApiVersion": swagger,
             "TracingEnabled": True,
             "AccessLogSetting": {
                 "DestinationArn": {"Fn::GetAtt": [ACCESS_LOG_GROUP, "Arn"]},
@@ -322,7 +308,7 @@ def merge_template(stage: str, generated: Template) -> Template:
                     "MetricsEnabled": False,
                 }
             ],
-            "Tags": _tags(stage, as_list=False),
+            "Tags": stage.tags,
             # In the definition, not as AWS::ApiGateway::GatewayResponse resources: a
             # deployment of a new definition drops gateway responses it does not hold.
             "DefinitionBody": {
@@ -354,12 +340,13 @@ def _chalice_package(stage: str, out: Path, merge_file: Path | None = None) -> T
     if not env.get("AWS_DEFAULT_REGION"):
         env["AWS_DEFAULT_REGION"] = env.get("AWS_REGION") or DEFAULT_REGION
     subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603 - fixed argv
-    return json.loads((out / "sam.json").read_text())
+    generated: Template = json.loads((out / "sam.json").read_text())
+    return generated
 
 
 def build(stage: str, out: Path) -> Path:
     """Packages the stage into out: sam.json, deployment.zip and merge-template.json."""
-    deployed_environment(stage)
+    deployed_stage(stage)
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:

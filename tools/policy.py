@@ -1,74 +1,57 @@
 """Writes a deployed stage's IAM policies: `python -m tools.policy --stage prod`.
 
 Chalice's automatic policy reads only app.py, so it misses every call made in
-chalicelib/. These grant exactly the actions chalicelib declares it calls
-(store.IAM_ACTIONS, signing.IAM_ACTIONS) on exactly the stage's table and secret,
-plus what a Lambda function needs to log to its own log group and, on traced stages,
-to trace. Each function gets its own: the API handler's is the stage-level
-`iam_policy_file`, the authorizer's its `lambda_functions.jwt_auth.iam_policy_file`,
-and the authorizer, which only reads the secret, gets no DynamoDB access.
-The ARNs leave region and account open so one file serves any account.
+chalicelib/. These files hold the statements tools.iam builds: the stage's table and
+secret, the function's own log group and, on traced stages, X-Ray. Each function with
+an `iam_policy_file` in the stage's config gets its own: the API handler the
+stage-level one, the authorizer the one under `lambda_functions`, and the authorizer,
+which only reads the secret, gets no DynamoDB access.
 """
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chalicelib import signing, store
-from tools.stage import CONFIG_PATH, environment, stage_config
-
-APP_NAME = "todo-api"
-API_HANDLER = "api_handler"
-AUTHORIZER = "jwt_auth"
-FUNCTIONS = (API_HANDLER, AUTHORIZER)
+from tools import iam
+from tools.stage import API_HANDLER, CONFIG_PATH, deployed_stage
 
 
-def _statement(
-    sid: str, actions: frozenset[str] | list[str], resources: list[str]
-) -> dict[str, Any]:
-    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+class PolicyFileTarget(iam.Target):
+    """ARNs that leave region and account open, so that one file serves any account."""
+
+    api_handler = API_HANDLER
+    # `chalice deploy` makes no log group: Lambda creates it on the first log line.
+    creates_log_groups = True
+    grants_tracing = True
+
+    def table(self) -> list[str]:
+        return [f"arn:aws:dynamodb:*:*:table/{self.stage.table_name}"]
+
+    def secret(self) -> list[str]:
+        return [f"arn:aws:ssm:*:*:parameter/{self.parameter_path}"]
+
+    def log_groups(self, functions: Sequence[str]) -> list[str]:
+        groups = [
+            f"arn:aws:logs:*:*:log-group:/aws/lambda/{self.stage.function_name(f)}"
+            for f in functions
+        ]
+        # The group itself (to create it) and its streams (to write them).
+        return [arn for group in groups for arn in (group, f"{group}:*")]
 
 
-def _log_group(stage: str, function: str) -> str:
-    # Chalice names the API handler after the app and stage, other functions after themselves.
-    suffix = "" if function == API_HANDLER else f"-{function}"
-    return f"arn:aws:logs:*:*:log-group:/aws/lambda/{APP_NAME}-{stage}{suffix}"
+def functions(stage: str) -> list[str]:
+    """The stage's functions that have a policy file of their own."""
+    return list(deployed_stage(stage).policy_files)
 
 
 def function_policy(stage: str, function: str) -> dict[str, Any]:
-    env = environment(stage)
-    if "JWT_SECRET_PARAMETER" not in env:
-        raise SystemExit(f"stage {stage!r} is not deployed: it keeps its secret in its config")
-    parameter = env["JWT_SECRET_PARAMETER"].lstrip("/")
-    statements = []
-    if function == API_HANDLER:
-        table = f"arn:aws:dynamodb:*:*:table/{env['TABLE_NAME']}"
-        statements.append(_statement("TodoTable", store.IAM_ACTIONS, [table]))
-    log_group = _log_group(stage, function)
-    statements += [
-        _statement(
-            "SigningSecret", signing.IAM_ACTIONS, [f"arn:aws:ssm:*:*:parameter/{parameter}"]
-        ),
-        _statement(
-            "FunctionLogs",
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            [log_group, f"{log_group}:*"],
-        ),
-    ]
-    if stage_config(stage).get("xray"):
-        # X-Ray's write actions take no resource but "*"; they carry no data.
-        statements.append(
-            _statement("Tracing", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], ["*"])
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return iam.policy_document(PolicyFileTarget(deployed_stage(stage)), [function])
 
 
 def policy_path(stage: str, function: str) -> Path:
-    config = stage_config(stage)
-    if function != API_HANDLER:
-        config = config["lambda_functions"][function]
-    return CONFIG_PATH.parent / config["iam_policy_file"]
+    return CONFIG_PATH.parent / deployed_stage(stage).policy_files[function]
 
 
 def render(policy: dict[str, Any]) -> str:
@@ -89,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stage", required=True)
     args = parser.parse_args()
-    for function in FUNCTIONS:
+    for function in functions(args.stage):
         print(write(args.stage, function))
 
 

@@ -3,9 +3,10 @@
 `python -m tools.provision --stage prod` (`make provision STAGE=prod`) creates, or brings
 to the wanted state, the stage's DynamoDB table (TABLE_NAME: keys ownerId/todoId,
 on-demand, encrypted with the AWS managed KMS key, point-in-time recovery, TTL on
-expiresAt, deletion protection on prod, tags project/stage) and its HS256 signing secret
-(the SSM SecureString JWT_SECRET_PARAMETER, a random value created only if missing).
-Running it again changes nothing. It prints one line per resource and never the secret.
+expiresAt, deletion protection where tools.stage says so, the stage's tags) and its
+HS256 signing secret (the SSM SecureString JWT_SECRET_PARAMETER, a random value created
+only if missing). Running it again changes nothing. It prints one line per resource and
+never the secret.
 """
 
 import argparse
@@ -14,74 +15,36 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.store import TTL_ATTRIBUTE
-from tools.stage import environment
-from tools.table import KEY_SCHEMA, TTL_SPECIFICATION, table_definition
+from tools.stage import DeployedStage, StageError, deployed_stage, tag_list
+from tools.table import KEY_SCHEMA, enable_ttl, table_definition
 
-PROJECT = "todo-api"
 SECRET_BYTES = 48  # token_urlsafe(48): 64 characters of URL-safe text, 384 random bits
 PITR_ATTEMPTS = 12
 PITR_DELAY_SECONDS = 5.0
 ROTATED = "updated value (rotated; running containers keep the old one until recycled)"
 
 
-@dataclass(frozen=True)
-class StagePolicy:
-    # True: created with deletion protection, and turned on if someone turned it off.
-    # False: created without it. Never turned off by this tool: lowering a table's
-    # protection is a decision for a person, not a side effect of provisioning.
-    deletion_protection: bool
-
-
-# Each deployed stage must be listed here, so a new stage is a deliberate decision.
-STAGE_POLICIES: dict[str, StagePolicy] = {
-    # prod holds the users' todos: deleting its table (a stray `delete-table`, a
-    # CloudFormation stack replacement) must first take the explicit step of turning
-    # protection off. Point-in-time recovery restores data, not a deleted table's name.
-    "prod": StagePolicy(deletion_protection=True),
-    # dev holds throwaway data and is torn down and rebuilt freely; protection there would
-    # only stand in the way. Point-in-time recovery still covers a bad deploy.
-    "dev": StagePolicy(deletion_protection=False),
-}
-
-
 class ProvisionError(RuntimeError):
     """A resource exists in a state this tool must not, or cannot, repair by itself."""
-
-
-def _tags(stage: str) -> dict[str, str]:
-    return {"project": PROJECT, "stage": stage}
-
-
-def stage_settings(stage: str) -> tuple[dict[str, str], StagePolicy]:
-    """The stage's environment and policy; refuses stages this tool does not provision."""
-    env = environment(stage)
-    if "JWT_SECRET_PARAMETER" not in env or stage not in STAGE_POLICIES:
-        raise ProvisionError(
-            f"stage {stage!r} is not provisioned by this tool: the local stage's table is "
-            "made by `make run` and its secret is in .chalice/config.json; a deployed stage "
-            "needs JWT_SECRET_PARAMETER in its config and an entry in STAGE_POLICIES"
-        )
-    return env, STAGE_POLICIES[stage]
 
 
 # --- the table ---------------------------------------------------------------------------
 
 
-def create_request(table_name: str, stage: str, policy: StagePolicy) -> dict[str, Any]:
+def create_request(stage: DeployedStage) -> dict[str, Any]:
     """CreateTable parameters: the shared definition plus what a deployed stage adds."""
     return {
-        **table_definition(table_name),
+        **table_definition(stage.table_name),
         # KMS with no key id is the AWS managed key alias/aws/dynamodb.
         "SSESpecification": {"Enabled": True, "SSEType": "KMS"},
-        "DeletionProtectionEnabled": policy.deletion_protection,
-        "Tags": [{"Key": key, "Value": value} for key, value in _tags(stage).items()],
+        "DeletionProtectionEnabled": stage.deletion_protection,
+        "Tags": tag_list(stage.tags),
     }
 
 
@@ -97,20 +60,17 @@ def _describe_table(dynamodb: Any, table_name: str) -> dict[str, Any] | None:
 
 
 def provision_table(
-    dynamodb: Any,
-    table_name: str,
-    stage: str,
-    policy: StagePolicy,
-    sleep: Callable[[float], None] = time.sleep,
+    dynamodb: Any, stage: DeployedStage, sleep: Callable[[float], None] = time.sleep
 ) -> str:
     """Creates the table, or brings an existing one to the wanted settings; one line."""
+    table_name = stage.table_name
     table = _describe_table(dynamodb, table_name)
     if table is None:
-        dynamodb.create_table(**create_request(table_name, stage, policy))
+        dynamodb.create_table(**create_request(stage))
         dynamodb.get_waiter("table_exists").wait(TableName=table_name)
         enable_pitr(dynamodb, table_name, sleep)
-        _enable_ttl(dynamodb, table_name)
-        protection = "on" if policy.deletion_protection else "off"
+        enable_ttl(dynamodb, table_name)
+        protection = "on" if stage.deletion_protection else "off"
         return (
             f"table {table_name}: created (on-demand, KMS encryption, point-in-time "
             f"recovery, TTL on {TTL_ATTRIBUTE}, deletion protection {protection})"
@@ -119,8 +79,8 @@ def provision_table(
     changes = [
         *_ensure_pitr(dynamodb, table_name, sleep),
         *_ensure_ttl(dynamodb, table_name),
-        *_ensure_deletion_protection(dynamodb, table, policy),
-        *_ensure_tags(dynamodb, table, _tags(stage)),
+        *_ensure_deletion_protection(dynamodb, table, stage),
+        *_ensure_tags(dynamodb, table, stage.tags),
     ]
     return f"table {table_name}: " + (f"updated {', '.join(changes)}" if changes else "unchanged")
 
@@ -172,20 +132,14 @@ def _ensure_ttl(dynamodb: Any, table_name: str) -> list[str]:
             f"expires idempotency records through {TTL_ATTRIBUTE!r}; disable TTL, then "
             "rerun once AWS allows the change"
         )
-    _enable_ttl(dynamodb, table_name)
+    enable_ttl(dynamodb, table_name)
     return [f"TTL on {TTL_ATTRIBUTE}"]
 
 
-def _enable_ttl(dynamodb: Any, table_name: str) -> None:
-    dynamodb.update_time_to_live(
-        TableName=table_name, TimeToLiveSpecification=dict(TTL_SPECIFICATION)
-    )
-
-
 def _ensure_deletion_protection(
-    dynamodb: Any, table: dict[str, Any], policy: StagePolicy
+    dynamodb: Any, table: dict[str, Any], stage: DeployedStage
 ) -> list[str]:
-    if not policy.deletion_protection or table.get("DeletionProtectionEnabled", False):
+    if not stage.deletion_protection or table.get("DeletionProtectionEnabled", False):
         return []
     dynamodb.update_table(TableName=table["TableName"], DeletionProtectionEnabled=True)
     return ["deletion protection"]
@@ -198,7 +152,7 @@ def _ensure_tags(dynamodb: Any, table: dict[str, Any], wanted: dict[str, str]) -
         return []
     dynamodb.tag_resource(
         ResourceArn=table["TableArn"],
-        Tags=[{"Key": key, "Value": value} for key, value in missing.items()],
+        Tags=tag_list(missing),
     )
     return ["tags " + ", ".join(f"{key}={value}" for key, value in missing.items())]
 
@@ -217,11 +171,12 @@ def _table_tags(dynamodb: Any, arn: str) -> dict[str, str]:
 # --- the signing secret --------------------------------------------------------------------
 
 
-def provision_secret(ssm: Any, name: str, stage: str, rotate: bool = False) -> str:
+def provision_secret(ssm: Any, stage: DeployedStage, rotate: bool = False) -> str:
     """Creates the SecureString if missing; overwrites it only when asked to rotate.
 
     The value is made here, sent to SSM and forgotten: it is never printed or logged.
     """
+    name = stage.secret_parameter
     kind = _parameter_type(ssm, name)
     if kind is not None and kind != "SecureString":
         raise ProvisionError(
@@ -229,7 +184,7 @@ def provision_secret(ssm: Any, name: str, stage: str, rotate: bool = False) -> s
             f"(aws ssm delete-parameter --name {name}) and run this again"
         )
     if kind is None:
-        return _create_secret(ssm, name, stage)
+        return _create_secret(ssm, stage)
     if not rotate:
         return f"secret {name}: unchanged"
     ssm.put_parameter(
@@ -241,15 +196,16 @@ def provision_secret(ssm: Any, name: str, stage: str, rotate: bool = False) -> s
     return f"secret {name}: {ROTATED}"
 
 
-def _create_secret(ssm: Any, name: str, stage: str) -> str:
+def _create_secret(ssm: Any, stage: DeployedStage) -> str:
+    name = stage.secret_parameter
     try:
         ssm.put_parameter(
             Name=name,
-            Description=f"HS256 signing secret of {PROJECT} stage {stage}",
+            Description=f"HS256 signing secret of {stage.app_name} stage {stage.name}",
             Value=secrets.token_urlsafe(SECRET_BYTES),
             Type="SecureString",
             Overwrite=False,  # never replace a secret someone made in the meantime
-            Tags=[{"Key": key, "Value": value} for key, value in _tags(stage).items()],
+            Tags=tag_list(stage.tags),
         )
     except ssm.exceptions.ParameterAlreadyExists:
         return f"secret {name}: unchanged (created concurrently by someone else)"
@@ -280,10 +236,10 @@ def provision(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[str]:
     """Provisions the stage, yielding one line per resource as it is done."""
-    env, policy = stage_settings(stage)
+    deployed = deployed_stage(stage)
     if not secret_only:
-        yield provision_table(dynamodb, env["TABLE_NAME"], stage, policy, sleep)
-    yield provision_secret(ssm, env["JWT_SECRET_PARAMETER"], stage, rotate_secret)
+        yield provision_table(dynamodb, deployed, sleep)
+    yield provision_secret(ssm, deployed, rotate_secret)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -323,7 +279,7 @@ def _session() -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        stage_settings(args.stage)
+        deployed_stage(args.stage)
         session = _session()
         print(f"provisioning stage {args.stage} in {session.region_name}", flush=True)
         lines = provision(
@@ -335,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for line in lines:
             print(line, flush=True)
-    except (ProvisionError, ClientError, BotoCoreError) as error:
+    except (ProvisionError, StageError, ClientError, BotoCoreError) as error:
         print(f"provision: {error}", file=sys.stderr)
         return 1
     return 0

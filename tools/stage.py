@@ -1,27 +1,174 @@
-"""A stage's settings as .chalice/config.json defines them, for commands run outside Chalice."""
+"""The stages of .chalice/config.json, as the commands run outside Chalice see them.
+
+One model for tools.policy, tools.package and tools.provision: `load_stage(name)` for any
+stage, `deployed_stage(name)` for the commands that only deployed stages may run. Values
+are read as Chalice reads them (the stage's own, then the file's top level, then
+Chalice's default), so that what the tools build matches what Chalice deploys.
+"""
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from chalice.constants import (
+    DEFAULT_LAMBDA_ARCHITECTURE,
+    DEFAULT_LAMBDA_MEMORY_SIZE,
+    DEFAULT_LAMBDA_TIMEOUT,
+)
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
+# Chalice's name for the function that serves the routes. Its stage-level settings
+# (iam_policy_file) are this function's; other functions have theirs in lambda_functions.
+API_HANDLER = "api_handler"
+
+# Each deployed stage must be listed here, so that a new one is a deliberate decision.
+# True: its table is created with deletion protection, and protection is turned on again
+# if someone turned it off. False: created without it. No tool ever turns it off:
+# lowering a table's protection is a decision for a person, not a side effect.
+DELETION_PROTECTION: dict[str, bool] = {
+    # prod holds the users' todos: deleting its table (a stray `delete-table`, a
+    # CloudFormation stack replacement) must first take the explicit step of turning
+    # protection off. Point-in-time recovery restores data, not a deleted table's name.
+    "prod": True,
+    # dev holds throwaway data and is torn down and rebuilt freely; protection there would
+    # only stand in the way. Point-in-time recovery still covers a bad deploy.
+    "dev": False,
+}
+
+
+class StageError(SystemExit):
+    """A stage config.json does not define, or that a command for deployed stages refuses.
+
+    A SystemExit, so that a command that does not catch it ends with its message.
+    """
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The stage's Lambda settings; None where Chalice leaves the setting out."""
+
+    memory_mb: int
+    timeout_seconds: int
+    architecture: str
+    xray: bool
+    # None: Chalice makes no log group, and Lambda's group keeps its logs forever.
+    log_retention_days: int | None
+    # None: the functions share the account's unreserved concurrency.
+    reserved_concurrency: int | None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Any stage: what Chalice gives its functions, and what they are called."""
+
+    is_deployed: ClassVar[bool] = False
+
+    name: str
+    app_name: str
+    # The environment Chalice gives the functions: the file's top level, then the stage's.
+    environment: dict[str, str]
+    table_name: str
+    tags: dict[str, str]
+    runtime: Runtime
+    # Per function, its iam_policy_file (a name in .chalice/), where the stage sets one.
+    policy_files: dict[str, str]
+
+    @property
+    def prefix(self) -> str:
+        """What Chalice names the stage's resources after: `<app>-<stage>`."""
+        return f"{self.app_name}-{self.name}"
+
+    def function_name(self, function: str) -> str:
+        """The Lambda function `chalice deploy` makes: the API handler after the stage alone."""
+        return self.prefix if function == API_HANDLER else f"{self.prefix}-{function}"
+
+
+@dataclass(frozen=True)
+class DeployedStage(Stage):
+    """A stage deployed to AWS: its signing secret is in SSM, not in its config."""
+
+    is_deployed: ClassVar[bool] = True
+
+    secret_parameter: str
+    deletion_protection: bool
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    """Tags as most AWS APIs and CloudFormation take them."""
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
 def _config() -> dict[str, Any]:
-    return json.loads(CONFIG_PATH.read_text())
+    config: dict[str, Any] = json.loads(CONFIG_PATH.read_text())
+    return config
 
 
-def stage_config(stage: str) -> dict[str, Any]:
-    """The stage's own block of config.json."""
-    stages = _config()["stages"]
-    if stage not in stages:
-        raise SystemExit(f"unknown stage {stage!r}; .chalice/config.json has {sorted(stages)}")
-    return stages[stage]
+def _runtime(setting: Callable[[str, Any], Any]) -> Runtime:
+    return Runtime(
+        memory_mb=int(setting("lambda_memory_size", DEFAULT_LAMBDA_MEMORY_SIZE)),
+        timeout_seconds=int(setting("lambda_timeout", DEFAULT_LAMBDA_TIMEOUT)),
+        architecture=str(setting("lambda_architecture", DEFAULT_LAMBDA_ARCHITECTURE)),
+        xray=bool(setting("xray", False)),
+        log_retention_days=setting("log_retention_in_days", None),
+        reserved_concurrency=setting("reserved_concurrency", None),
+    )
 
 
-def environment(stage: str) -> dict[str, str]:
-    """The environment Chalice gives the API handler on this stage (global, then stage)."""
-    return {
-        **_config().get("environment_variables", {}),
-        **stage_config(stage).get("environment_variables", {}),
+def _policy_files(stage: dict[str, Any]) -> dict[str, str]:
+    files = {API_HANDLER: stage["iam_policy_file"]} if "iam_policy_file" in stage else {}
+    for function, settings in stage.get("lambda_functions", {}).items():
+        if "iam_policy_file" in settings:
+            files[function] = settings["iam_policy_file"]
+    return files
+
+
+def load_stage(name: str) -> Stage:
+    """The stage as config.json defines it: a DeployedStage where it is one."""
+    config = _config()
+    stages = config["stages"]
+    if name not in stages:
+        raise StageError(f"unknown stage {name!r}; .chalice/config.json has {sorted(stages)}")
+    own = stages[name]
+
+    def setting(key: str, default: Any) -> Any:
+        return own.get(key, config.get(key, default))
+
+    environment = {
+        **config.get("environment_variables", {}),
+        **own.get("environment_variables", {}),
     }
+    stage = Stage(
+        name=name,
+        app_name=config["app_name"],
+        environment=environment,
+        table_name=environment["TABLE_NAME"],
+        tags={**config.get("tags", {}), **own.get("tags", {})},
+        runtime=_runtime(setting),
+        policy_files=_policy_files(own),
+    )
+    if "JWT_SECRET_PARAMETER" not in environment or name not in DELETION_PROTECTION:
+        return stage
+    return DeployedStage(
+        **vars(stage),
+        secret_parameter=environment["JWT_SECRET_PARAMETER"],
+        deletion_protection=DELETION_PROTECTION[name],
+    )
+
+
+def deployed_stage(name: str) -> DeployedStage:
+    """The stage, which must be a deployed one: the local stage lives on this machine."""
+    stage = load_stage(name)
+    if not isinstance(stage, DeployedStage):
+        raise StageError(
+            f"stage {name!r} is not a deployed stage: the local stage's table is made by "
+            "`make run` and its secret is in .chalice/config.json; a deployed stage needs "
+            "JWT_SECRET_PARAMETER in its config and an entry in tools.stage.DELETION_PROTECTION"
+        )
+    return stage
+
+
+def environment(name: str) -> dict[str, str]:
+    """The environment Chalice gives the stage's functions (global, then stage)."""
+    return load_stage(name).environment

@@ -33,7 +33,12 @@ def ensure_table(dynamodb: Any, table_name: str) -> bool:
         return False
     dynamodb.create_table(**table_definition(table_name))
     dynamodb.get_waiter("table_exists").wait(TableName=table_name)
+    enable_ttl(dynamodb, table_name)
+    return True
+
+
+def enable_ttl(dynamodb: Any, table_name: str) -> None:
+    """Switches on the expiry of idempotency records, for every table that holds them."""
     dynamodb.update_time_to_live(
         TableName=table_name, TimeToLiveSpecification=dict(TTL_SPECIFICATION)
     )
-    return True

@@ -1,0 +1,108 @@
+"""tools.iam: one set of statements for every deploy path, each naming the resources."""
+
+import dataclasses
+from collections.abc import Sequence
+
+from chalicelib import signing, store
+from tools import iam, package
+from tools.policy import function_policy
+from tools.stage import API_HANDLER, deployed_stage
+
+PROD = deployed_stage("prod")
+
+
+class Labels(iam.Target):
+    """Names each resource by a label, to show where the statements put what."""
+
+    api_handler = "handler"
+    creates_log_groups = False
+    grants_tracing = True
+
+    def table(self) -> str:
+        return "the table"
+
+    def secret(self) -> str:
+        return f"the secret {self.parameter_path}"
+
+    def log_groups(self, functions: Sequence[str]) -> list[str]:
+        return [f"the logs of {function}" for function in functions]
+
+
+def sids(target: iam.Target, functions: Sequence[str]) -> list[str]:
+    return [statement["Sid"] for statement in iam.statements(target, functions)]
+
+
+def test_the_api_handler_alone_gets_the_table():
+    assert sids(Labels(PROD), ["handler"]) == [
+        "TodoTable",
+        "SigningSecret",
+        "FunctionLogs",
+        "Tracing",
+    ]
+    assert sids(Labels(PROD), ["authorizer"]) == ["SigningSecret", "FunctionLogs", "Tracing"]
+
+
+def test_each_statement_grants_what_chalicelib_declares_on_the_targets_resource():
+    granted = {s["Sid"]: s for s in iam.statements(Labels(PROD), ["handler", "authorizer"])}
+    assert granted["TodoTable"] == {
+        "Sid": "TodoTable",
+        "Effect": "Allow",
+        "Action": sorted(store.IAM_ACTIONS),
+        "Resource": "the table",
+    }
+    assert granted["SigningSecret"]["Action"] == sorted(signing.IAM_ACTIONS)
+    assert granted["SigningSecret"]["Resource"] == "the secret todo-api/prod/jwt-secret"
+    assert granted["FunctionLogs"]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert granted["FunctionLogs"]["Resource"] == ["the logs of handler", "the logs of authorizer"]
+
+
+def test_creating_log_groups_is_granted_where_lambda_creates_them():
+    class LambdaCreatesLogGroups(Labels):
+        creates_log_groups = True
+
+    granted = {s["Sid"]: s for s in iam.statements(LambdaCreatesLogGroups(PROD), ["handler"])}
+    assert granted["FunctionLogs"]["Action"] == [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
+
+
+def test_tracing_is_granted_on_traced_stages_only():
+    untraced = dataclasses.replace(PROD, runtime=dataclasses.replace(PROD.runtime, xray=False))
+    assert "Tracing" not in sids(Labels(untraced), ["handler"])
+
+
+def test_no_tracing_where_the_target_has_it_granted_otherwise():
+    class TracingGrantedElsewhere(Labels):
+        grants_tracing = False
+
+    assert "Tracing" not in sids(TracingGrantedElsewhere(PROD), ["handler"])
+
+
+def test_the_policy_files_and_the_template_grant_alike_but_for_what_the_template_does():
+    # As Chalice generates it with per-function policy files: a role per function.
+    roles = {"APIHandler": "ApiHandlerRole", "JwtAuth": "JwtAuthRole"}
+    resources = {
+        function: {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]}},
+        }
+        for function, role in roles.items()
+    }
+    resources["RestAPI"] = {
+        "Type": "AWS::Serverless::Api",
+        "Properties": {"DefinitionBody": {"swagger": "2.0"}},
+    }
+    generated = {"Resources": resources}
+    merged = package.merge_template("prod", generated)["Resources"]
+    for function, role in ((API_HANDLER, "ApiHandlerRole"), ("jwt_auth", "JwtAuthRole")):
+        in_file = function_policy("prod", function)["Statement"]
+        in_template = merged[f"{role}DataPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        # The template makes the log groups; Chalice adds the policy file, X-Ray and all.
+        expected = [
+            (s["Sid"], [a for a in s["Action"] if a != iam.CREATE_LOG_GROUP])
+            for s in in_file
+            if s["Sid"] != "Tracing"
+        ]
+        assert [(s["Sid"], s["Action"]) for s in in_template] == expected, function

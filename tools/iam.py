@@ -1,0 +1,75 @@
+"""The IAM statements of a deployed stage's functions, for every path that deploys them.
+
+Exactly the actions chalicelib declares it calls (store.IAM_ACTIONS, signing.IAM_ACTIONS)
+on exactly the stage's table and secret, the table for the API handler alone, plus what
+a function needs to log to its own log group and, on traced stages, to trace. The
+statements are written here once; a Target names their resources as its deploy path
+does: tools.policy by ARN, for the policy files `chalice deploy` attaches, and
+tools.package by Fn::GetAtt and Fn::Sub, in the packaged template.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from chalicelib import signing, store
+from tools.stage import DeployedStage
+
+Statement = dict[str, Any]
+
+LOG_ACTIONS = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
+CREATE_LOG_GROUP = "logs:CreateLogGroup"
+TRACING_ACTIONS = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
+
+
+class Target(ABC):
+    """How one deploy path names the resources a policy grants, and what it leaves out."""
+
+    # The path's own name (function name or logical id) for the function serving the routes.
+    api_handler: str
+    # True where Lambda creates the log groups on first use, which takes a permission.
+    creates_log_groups: bool
+    # True where nothing else grants X-Ray's write actions to a traced stage's functions.
+    grants_tracing: bool
+
+    def __init__(self, stage: DeployedStage) -> None:
+        self.stage = stage
+
+    @property
+    def parameter_path(self) -> str:
+        """The secret's name as its ARN ends it: `parameter/<this>`, no leading slash."""
+        return self.stage.secret_parameter.lstrip("/")
+
+    @abstractmethod
+    def table(self) -> Any:
+        """The Resource of the statement that grants the table."""
+
+    @abstractmethod
+    def secret(self) -> Any:
+        """The Resource of the statement that grants the signing secret."""
+
+    @abstractmethod
+    def log_groups(self, functions: Sequence[str]) -> Any:
+        """The Resource of the statement that lets these functions write their logs."""
+
+
+def _statement(sid: str, actions: Iterable[str], resource: Any) -> Statement:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resource}
+
+
+def statements(target: Target, functions: Sequence[str]) -> list[Statement]:
+    """What these functions (one policy's, in the target's names) may do."""
+    granted = []
+    if target.api_handler in functions:
+        granted.append(_statement("TodoTable", store.IAM_ACTIONS, target.table()))
+    granted.append(_statement("SigningSecret", signing.IAM_ACTIONS, target.secret()))
+    logs = LOG_ACTIONS | {CREATE_LOG_GROUP} if target.creates_log_groups else LOG_ACTIONS
+    granted.append(_statement("FunctionLogs", logs, target.log_groups(functions)))
+    if target.grants_tracing and target.stage.runtime.xray:
+        # X-Ray's write actions take no resource but "*"; they carry no data.
+        granted.append(_statement("Tracing", TRACING_ACTIONS, ["*"]))
+    return granted
+
+
+def policy_document(target: Target, functions: Sequence[str]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": statements(target, functions)}
