@@ -347,9 +347,7 @@ def test_each_function_runs_python_313_from_its_own_module(resources: dict[str, 
     functions = of_type(resources, "AWS::Serverless::Function")
     handlers = {name: function["Properties"]["Handler"] for name, function in functions.items()}
     assert handlers == {"APIHandler": "app.app", "JwtAuth": "chalicelib.authorizer.jwt_auth"}
-    assert {function["Properties"]["Runtime"] for function in functions.values()} == {
-        "python3.13"
-    }
+    assert {function["Properties"]["Runtime"] for function in functions.values()} == {"python3.13"}
 
 
 @pytest.fixture(scope="module")
