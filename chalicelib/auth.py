@@ -24,11 +24,10 @@ from chalice import AuthResponse, AuthRoute
 from chalice.app import AuthRequest
 
 from chalicelib import settings
+from chalicelib.owners import usable_subject
 
 logger = logging.getLogger(__name__)
 
-# The subject becomes a DynamoDB partition key, which must stay well under 2 KB.
-MAX_SUBJECT_LENGTH = 256
 READ_SCOPE = "todos/read"
 WRITE_SCOPE = "todos/write"
 # The routes each scope opens. A policy names concrete paths, so "/todos/*" stands for
@@ -69,21 +68,6 @@ def verified_claims(header_value: str) -> Claims | None:
     except jwt.PyJWTError as error:  # InvalidTokenError, and InvalidKeyError for weak keys
         _rejected(type(error).__name__)
         return None
-
-
-def usable_subject(subject: str) -> bool:
-    """Whether subject can name an owner: 1 to 256 characters of valid Unicode.
-
-    JSON can spell lone surrogates ("\\ud800") that no UTF-8 store (DynamoDB keys, the
-    logs' pseudonym) accepts: such a subject names nobody.
-    """
-    if not 0 < len(subject) <= MAX_SUBJECT_LENGTH:
-        return False
-    try:
-        subject.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _subject(claims: Claims) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from chalice.app import Request
 
-from chalicelib.auth import usable_subject
+from chalicelib.owners import usable_subject
 
 _TRACE_ROOT = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})")
 

