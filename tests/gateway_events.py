@@ -15,7 +15,7 @@ query values and a body, so that the same request can be sent in either shape.
 
 import copy
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -29,18 +29,21 @@ SOURCE_IP = "198.51.100.7"
 Event = dict[str, Any]
 
 
-def _request(
-    method: str,
-    route: str,
-    path_parameters: dict[str, str] | None,
-    headers: dict[str, str] | None,
-    query: dict[str, list[str]] | None,
-    body: Any,
-) -> tuple[str, dict[str, str], Event]:
-    path = route
-    for name, value in (path_parameters or {}).items():
+class _Request(NamedTuple):
+    method: str
+    route: str
+    path_parameters: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+    query: dict[str, list[str]] | None = None
+    body: Any = None
+
+
+def _event(request: _Request) -> Event:
+    """The event's top level and the requestContext fields both gateways send alike."""
+    path = request.route
+    for name, value in (request.path_parameters or {}).items():
         path = path.replace("{" + name + "}", value)
-    all_headers = {
+    headers = {
         "accept": "application/json",
         "host": f"{API_ID}.execute-api.{REGION}.amazonaws.com",
         "user-agent": "curl/8.5.0",
@@ -48,22 +51,46 @@ def _request(
         "x-forwarded-for": SOURCE_IP,
         "x-forwarded-port": "443",
         "x-forwarded-proto": "https",
-        **{name.lower(): value for name, value in (headers or {}).items()},
+        **{name.lower(): value for name, value in (request.headers or {}).items()},
     }
-    top_level = {
-        "resource": route,
+    query, body = request.query, request.body
+    return {
+        "resource": request.route,
         "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": {k: v[-1] for k, v in query.items()} if query else None,
         "multiValueQueryStringParameters": dict(query) if query else None,
-        "pathParameters": path_parameters or None,
+        "pathParameters": request.path_parameters or None,
         "stageVariables": None,
         "body": body if body is None or isinstance(body, str) else json.dumps(body),
         "isBase64Encoded": False,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "domainName": headers["host"],
+            "domainPrefix": API_ID,
+            "extendedRequestId": "JJbxmHc1IAMFgZQ=",
+            "httpMethod": request.method,
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoIdentityId": None,
+                "sourceIp": SOURCE_IP,
+                "user": None,
+                "userAgent": headers["user-agent"],
+                "userArn": None,
+            },
+            "path": f"/{STAGE}{path}",
+            "protocol": "HTTP/1.1",
+            "requestTime": "09/Apr/2026:12:34:56 +0000",
+            "requestTimeEpoch": 1775738096000,
+            "resourcePath": request.route,
+            "stage": STAGE,
+        },
     }
-    return path, all_headers, top_level
 
 
 def rest_event(
@@ -72,40 +99,15 @@ def rest_event(
     path_parameters: dict[str, str] | None = None,
     *,
     principal_id: str | None = None,
-    headers: dict[str, str] | None = None,
-    query: dict[str, list[str]] | None = None,
-    body: Any = None,
+    **request: Any,
 ) -> Event:
-    path, all_headers, event = _request(method, route, path_parameters, headers, query, body)
-    context: Event = {
-        "accountId": ACCOUNT,
-        "apiId": API_ID,
-        "domainName": all_headers["host"],
-        "domainPrefix": API_ID,
-        "extendedRequestId": "JJbxmHc1IAMFgZQ=",
-        "httpMethod": method,
-        "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoIdentityId": None,
-            "sourceIp": SOURCE_IP,
-            "user": None,
-            "userAgent": all_headers["user-agent"],
-            "userArn": None,
-        },
-        "path": f"/{STAGE}{path}",
-        "protocol": "HTTP/1.1",
-        "requestId": REQUEST_ID,
-        "requestTime": "09/Apr/2026:12:34:56 +0000",
-        "requestTimeEpoch": 1775738096000,
-        "resourceId": "2gxmpl",
-        "resourcePath": route,
-        "stage": STAGE,
-    }
+    """With principal_id, the request passed a Lambda authorizer that named it."""
+    event = _event(_Request(method, route, path_parameters, **request))
+    context = event["requestContext"]
+    context.update(requestId=REQUEST_ID, resourceId="2gxmpl")
     if principal_id is not None:
         context["authorizer"] = {"principalId": principal_id, "integrationLatency": 3}
-    return {**event, "requestContext": context}
+    return event
 
 
 def http_v1_event(
@@ -114,43 +116,23 @@ def http_v1_event(
     path_parameters: dict[str, str] | None = None,
     *,
     authorizer: Event | None = None,
-    headers: dict[str, str] | None = None,
-    query: dict[str, list[str]] | None = None,
-    body: Any = None,
+    **request: Any,
 ) -> Event:
-    path, all_headers, event = _request(method, route, path_parameters, headers, query, body)
-    context: Event = {
-        "accountId": ACCOUNT,
-        "apiId": API_ID,
-        "authorizer": copy.deepcopy(authorizer) if authorizer else {"claims": None, "scopes": None},
-        "domainName": all_headers["host"],
-        "domainPrefix": API_ID,
-        "extendedRequestId": "JJbxmHc1IAMFgZQ=",
-        "httpMethod": method,
-        "identity": {
-            "accessKey": None,
-            "accountId": None,
-            "caller": None,
-            "cognitoAuthenticationProvider": None,
-            "cognitoAuthenticationType": None,
-            "cognitoIdentityId": None,
-            "cognitoIdentityPoolId": None,
-            "principalOrgId": None,
-            "sourceIp": SOURCE_IP,
-            "user": None,
-            "userAgent": all_headers["user-agent"],
-            "userArn": None,
-        },
-        "path": f"/{STAGE}{path}",
-        "protocol": "HTTP/1.1",
-        "requestId": "JJbxmHc1IAMFgZQ=",
-        "requestTime": "09/Apr/2026:12:34:56 +0000",
-        "requestTimeEpoch": 1775738096000,
-        "resourceId": None,
-        "resourcePath": route,
-        "stage": STAGE,
-    }
-    return {"version": "1.0", **event, "requestContext": context}
+    """authorizer: what the route's authorizer passed on (see jwt_claims)."""
+    event = _event(_Request(method, route, path_parameters, **request))
+    context = event["requestContext"]
+    context.update(
+        requestId="JJbxmHc1IAMFgZQ=",
+        resourceId=None,
+        authorizer=copy.deepcopy(authorizer) if authorizer else {"claims": None, "scopes": None},
+    )
+    context["identity"].update(
+        cognitoAuthenticationProvider=None,
+        cognitoAuthenticationType=None,
+        cognitoIdentityPoolId=None,
+        principalOrgId=None,
+    )
+    return {"version": "1.0", **event}
 
 
 def jwt_claims(sub: str) -> Event:
