@@ -64,14 +64,17 @@ destroy: $(INSTALLED)
 	@echo "The table and the signing secret of stage $(STAGE) were kept: see docs/deploy.md to delete them."
 
 ## Package a stage for CloudFormation: build/$(STAGE)/sam.json and deployment.zip (STAGE=dev|prod).
+## API=http: an HTTP API in place of the REST API, in build/$(STAGE)-http/.
+API ?= rest
 package: $(INSTALLED)
-	$(BIN)/python -m tools.package --stage $(STAGE)
+	$(BIN)/python -m tools.package --stage $(STAGE) --api $(API)
 
 ## Package prod, then lint its template before and after the SAM transform (as it deploys):
 ## cfn-lint, and checkov in its own .venv-checkov.
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage prod
-	$(BIN)/python -m tools.lint_iac build/prod/sam.json
+	$(BIN)/python -m tools.package --stage prod --api http
+	$(BIN)/python -m tools.lint_iac build/prod/sam.json build/prod-http/sam.json
 
 ## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.
 ## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.

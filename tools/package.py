@@ -37,13 +37,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools import iam
+from tools import http_api, iam
 from tools.stage import DeployedStage, deployed_stage, tag_list
 from tools.table import TTL_SPECIFICATION, table_definition
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_REGION = "us-east-1"
 OUTPUTS = ("sam.json", "deployment.zip")
+API_KINDS = ("rest", "http")
 MERGE_TEMPLATE = "merge-template.json"
 
 TABLE = "TodoTable"
@@ -344,9 +345,12 @@ def _chalice_package(stage: str, out: Path, merge_file: Path | None = None) -> T
     return generated
 
 
-def build(stage: str, out: Path) -> Path:
-    """Packages the stage into out: sam.json, deployment.zip and merge-template.json."""
-    deployed_stage(stage)
+def build(stage: str, out: Path, api: str = "rest") -> Path:
+    """Packages the stage into out: sam.json, deployment.zip and merge-template.json.
+
+    api="http": sam.json puts an HTTP API in the REST API's place (tools.http_api).
+    """
+    deployed = deployed_stage(stage)
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
@@ -362,17 +366,27 @@ def build(stage: str, out: Path) -> Path:
     missing = [name for name in OUTPUTS if not (out / name).is_file()]
     if missing:
         raise SystemExit(f"chalice package left no {', '.join(missing)} in {out}")
+    if api == "http":
+        template = out / "sam.json"
+        variant = http_api.http_variant(deployed, json.loads(template.read_text()))
+        template.write_text(json.dumps(variant, indent=2) + "\n")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", required=True)
-    parser.add_argument("--out", type=Path, help="output directory (default: build/<stage>)")
+    parser.add_argument(
+        "--api", choices=API_KINDS, default="rest", help="the gateway: REST API or HTTP API"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="output directory (default: build/<stage>, build/<stage>-http)"
+    )
     args = parser.parse_args()
-    out = args.out or PROJECT_DIR / "build" / args.stage
+    suffix = "" if args.api == "rest" else f"-{args.api}"
+    out = args.out or PROJECT_DIR / "build" / f"{args.stage}{suffix}"
     started = time.monotonic()
-    build(args.stage, out)
+    build(args.stage, out, args.api)
     size = (out / "deployment.zip").stat().st_size
     print(
         f"{out}: sam.json, deployment.zip ({size / 1024:.0f} KiB) "
