@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit lint lint-iac package policy provision deploy destroy layer bench clean
+.PHONY: run token test test-unit lint lint-iac package policy provision deploy destroy layer bench cost clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -91,6 +91,24 @@ layer: $(INSTALLED)
 ## Chalice apps (offline; not part of make test). BENCH_ARGS: e.g. --runs 15, --bytecode.
 bench: $(INSTALLED)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Print a stage's monthly cost, line by line (offline; prices dated in tools/prices.json).
+## Default: prod, REST and HTTP side by side, the traffic profile of docs/deploy.md. Each
+## optional: STAGE REQUESTS MEMORY_MB DURATION_MS AUTHORIZER_MS ARCH API=rest|http
+## AUTHORIZER=lambda|jwt FREE_TIER=1|0 RESPONSE_KB MIX="get=40,list=40,create=10,update=8,delete=2"
+## REQUESTS_PER_TOKEN_WINDOW PAGE_ITEMS TRANSFER_FREE_GB.
+# An option when its variable is given (command line or environment) and not empty: this
+# file's own defaults of STAGE and ARCH are for other targets.
+cost_option = $(if $(and $(filter-out file default undefined,$(origin $(1))),$($(1))),--$(2) "$($(1))")
+cost_options = $(strip $(call cost_option,STAGE,stage) $(call cost_option,REQUESTS,requests) \
+  $(call cost_option,MEMORY_MB,memory-mb) $(call cost_option,DURATION_MS,duration-ms) \
+  $(call cost_option,AUTHORIZER_MS,authorizer-ms) $(call cost_option,ARCH,arch) \
+  $(call cost_option,API,api) $(call cost_option,AUTHORIZER,authorizer) \
+  $(call cost_option,FREE_TIER,free-tier) $(call cost_option,RESPONSE_KB,response-kb) \
+  $(call cost_option,MIX,mix) $(call cost_option,REQUESTS_PER_TOKEN_WINDOW,requests-per-token-window) \
+  $(call cost_option,PAGE_ITEMS,page-items) $(call cost_option,TRANSFER_FREE_GB,transfer-free-gb))
+cost: $(INSTALLED)
+	$(BIN)/python -m tools.cost $(cost_options)
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache build
