@@ -81,7 +81,7 @@ def zip_section(tmp: Path) -> Path:
 def _verdict_allow(result: Any) -> str | None:
     try:
         statement = result["policyDocument"]["Statement"][0]
-        # A denial is an Allow of no resource.
+        # A denial is a Deny, or an Allow of no resource.
         if (
             result["principalId"] == OWNER
             and statement["Effect"] == "Allow"

@@ -1,10 +1,17 @@
 """The Lambda authorizer: verifies the bearer JWT and names its subject as the principal.
 
-Every token that fails verification is denied with an empty policy, which API Gateway,
-`chalice local` and Chalice's test client all answer with 403. (Raising "Unauthorized"
-would give 401 on API Gateway, but `chalice local` drops the connection and the test
-client lets the exception escape.) A request with no Authorization header never
-reaches this code: the gateway answers 401 itself.
+Every token that fails verification is denied with an explicit Deny of the request's
+method (and the principal "unauthenticated"), which API Gateway's REST and HTTP APIs,
+`chalice local` and Chalice's test client all answer with 403. An Allow of no resource
+(Chalice's `AuthResponse(routes=[])`) is a 403 on the other three too, but an HTTP API
+needs the Deny spelled out. (Raising "Unauthorized" would give 401 on API Gateway, but
+`chalice local` drops the connection and the test client lets the exception escape.)
+A request with no Authorization header never reaches this code: the gateway answers
+401 itself.
+
+A token that passes is allowed with its subject as the principal, and the subject in
+the policy's context too: that is how it reaches the app behind an HTTP API (see
+chalicelib.gateway).
 
 Which tokens a stage accepts (HS256, or an OIDC issuer's RS256/ES256) is
 chalicelib.tokens' business. It is imported on the first token, not with this module:
@@ -24,6 +31,7 @@ from chalice import AuthResponse, AuthRoute
 from chalice.app import AuthRequest
 
 from chalicelib import settings
+from chalicelib.authorizer import SUBJECT_CONTEXT_KEY
 from chalicelib.owners import usable_subject
 
 logger = logging.getLogger(__name__)
@@ -107,16 +115,37 @@ def granted_routes(claims: Claims) -> list[str | AuthRoute]:
     return routes
 
 
-def _denied() -> AuthResponse:
-    return AuthResponse(routes=[], principal_id=_DENIED_PRINCIPAL)
+class Denial(AuthResponse):
+    """No route at all, as a policy that denies the request's method explicitly.
+
+    Chalice would answer `routes=[]` with an Allow statement of no resource; this
+    policy names the method instead. API Gateway caches it per token like any other
+    policy: a denied token's next request, to another method, matches no Allow and is
+    denied as well.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(routes=[], principal_id=_DENIED_PRINCIPAL)
+
+    def to_dict(self, request: AuthRequest) -> dict[str, Any]:
+        statement = {
+            "Action": "execute-api:Invoke",
+            "Effect": "Deny",
+            "Resource": [request.method_arn],
+        }
+        return {
+            "context": self.context,
+            "principalId": self.principal_id,
+            "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+        }
 
 
 def authorize(request: AuthRequest) -> AuthResponse:
     claims = verified_claims(request.token)
     if claims is None:
-        return _denied()
+        return Denial()
     subject = _subject(claims)
     routes = granted_routes(claims) if subject is not None else []
     if subject is None or not routes:
-        return _denied()
-    return AuthResponse(routes=routes, principal_id=subject)
+        return Denial()
+    return AuthResponse(routes=routes, principal_id=subject, context={SUBJECT_CONTEXT_KEY: subject})

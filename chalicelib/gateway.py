@@ -4,11 +4,14 @@ The API handler is invoked with a REST API proxy event, or with an HTTP API even
 payload format 1.0: the same top-level shape (Chalice turns either into its Request),
 with these differences in `requestContext`, which only this module reads:
 
-- the caller: REST APIs put a Lambda authorizer's principal in `authorizer.principalId`.
-  HTTP APIs' Lambda authorizers are documented to pass their output under
-  `authorizer.lambda` in payload 2.0 and are not clearly documented for 1.0, so both
-  places are read; HTTP APIs' JWT authorizer passes the token's claims as
-  `authorizer.claims`, with no principal id, so their `sub` is the caller;
+- the caller: REST APIs put a Lambda authorizer's principal in `authorizer.principalId`,
+  and its context's keys beside it. HTTP APIs document only that a Lambda authorizer's
+  context reaches the integration (under `authorizer.lambda` in payload 2.0; 1.0 is
+  not clearly documented), so our authorizer puts the subject in its context as well
+  (chalicelib.authorizer.SUBJECT_CONTEXT_KEY); the principal id and that key are read
+  both in `authorizer` and in `authorizer.lambda`. HTTP APIs' JWT authorizer passes the
+  token's claims as `authorizer.claims`, with no principal id, so their `sub` is the
+  caller;
 - the path as the client called it: `path` in both, with the stage's prefix
   ("/api/todos") on a named stage; Chalice's own `Request.path` is the route template;
 - the query string: `multiValueQueryStringParameters` in both, which keeps every value
@@ -22,6 +25,7 @@ from typing import Any, NamedTuple
 
 from chalice.app import Request
 
+from chalicelib.authorizer import SUBJECT_CONTEXT_KEY
 from chalicelib.owners import usable_subject
 
 _TRACE_ROOT = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})")
@@ -51,17 +55,27 @@ def caller(request: Request) -> str | None:
     """The verified subject the authorizer let through, or None if there is no usable one.
 
     A subject that could not be a DynamoDB key (not valid Unicode, too long) counts as
-    none, whichever authorizer let it through.
+    none, whichever authorizer let it through. So does the subject of a Cognito token that
+    is not an access token: HTTP APIs' JWT authorizer does not check `token_use`, and an
+    ID token must not stand in for an access token (the authorizer Lambda refuses it).
     """
     authorizer = _mapping(request.context.get("authorizer"))
+    lambda_output = _mapping(authorizer.get("lambda"))
     for candidate in (
         authorizer.get("principalId"),
-        _mapping(authorizer.get("lambda")).get("principalId"),
-        _mapping(authorizer.get("claims")).get("sub"),
+        authorizer.get(SUBJECT_CONTEXT_KEY),
+        lambda_output.get("principalId"),
+        lambda_output.get(SUBJECT_CONTEXT_KEY),
+        _access_token_subject(_mapping(authorizer.get("claims"))),
     ):
         if isinstance(candidate, str):
             return candidate if usable_subject(candidate) else None
     return None
+
+
+def _access_token_subject(claims: dict[str, Any]) -> Any:
+    token_use = claims.get("token_use")
+    return claims.get("sub") if token_use in (None, "access") else None
 
 
 def query_parameters(request: Request) -> dict[str, list[str]]:

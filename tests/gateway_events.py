@@ -11,17 +11,31 @@
 
 Both build a request for a route template and its path parameters, with headers,
 query values and a body, so that the same request can be sent in either shape.
+
+For the HTTP API, also:
+
+- `http_v1_authorizer_event`: what a Lambda authorizer at payload format 1.0 receives
+  ("Control access to HTTP APIs with AWS Lambda authorizers"): type REQUEST, the
+  `methodArn`, and with one identity source (the Authorization header) its value as
+  both `identitySource` and `authorizationToken`;
+- `http_v2_event`: an integration event at payload format 2.0, the shape the API must
+  not be given (Chalice reads only the 1.0 shape);
+- `policy_allows`: how the gateway reads the IAM policy an authorizer answers with.
 """
 
 import copy
 import json
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
+
+from chalice.local import ARNMatcher
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"
 STAGE = "api"
 REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+HTTP_REQUEST_ID = "JJbxmHc1IAMFgZQ="
 TRACE_HEADER = "Root=1-5e1b4151-5ac6c58f5b5dcc8a2b5bd7b0;Parent=53995c3f42cd8ad8;Sampled=1"
 TRACE_ROOT = "1-5e1b4151-5ac6c58f5b5dcc8a2b5bd7b0"
 SOURCE_IP = "198.51.100.7"
@@ -122,7 +136,7 @@ def http_v1_event(
     event = _event(_Request(method, route, path_parameters, **request))
     context = event["requestContext"]
     context.update(
-        requestId="JJbxmHc1IAMFgZQ=",
+        requestId=HTTP_REQUEST_ID,
         resourceId=None,
         authorizer=copy.deepcopy(authorizer) if authorizer else {"claims": None, "scopes": None},
     )
@@ -141,3 +155,106 @@ def jwt_claims(sub: str) -> Event:
         "claims": {"sub": sub, "iss": "https://issuer.example.com", "token_use": "access"},
         "scopes": ["todos/read"],
     }
+
+
+def method_arn(method: str, path: str) -> str:
+    """The ARN of a request as authorizers see it: the path as called, without the stage."""
+    return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}"
+
+
+def http_v1_authorizer_event(
+    authorization: str, method: str, route: str, path_parameters: dict[str, str] | None = None
+) -> Event:
+    """authorization: the Authorization header's value, the authorizer's identity source."""
+    request = _event(_Request(method, route, path_parameters, {"Authorization": authorization}))
+    return {
+        "version": "1.0",
+        "type": "REQUEST",
+        "methodArn": method_arn(method, request["path"]),
+        "identitySource": authorization,
+        "authorizationToken": authorization,
+        "resource": route,
+        "path": request["path"],
+        "httpMethod": method,
+        "headers": request["headers"],
+        "queryStringParameters": {},
+        "pathParameters": path_parameters or {},
+        "stageVariables": {},
+        "requestContext": {
+            "path": request["requestContext"]["path"],
+            "accountId": ACCOUNT,
+            "resourceId": None,
+            "stage": STAGE,
+            "requestId": HTTP_REQUEST_ID,
+            "identity": {"apiKey": None, "sourceIp": SOURCE_IP},
+            "resourcePath": route,
+            "httpMethod": method,
+            "apiId": API_ID,
+        },
+    }
+
+
+def http_v2_event(
+    method: str,
+    route: str,
+    path_parameters: dict[str, str] | None = None,
+    *,
+    authorizer: Event | None = None,
+    **request: Any,
+) -> Event:
+    """An HTTP API integration event at payload 2.0 ("Create AWS Lambda proxy
+    integrations for HTTP APIs"): no resource, resourcePath or multi-value fields, the
+    method and path under requestContext.http. authorizer: requestContext.authorizer."""
+    one = _event(_Request(method, route, path_parameters, **request))
+    query = one["multiValueQueryStringParameters"] or {}
+    raw_path = one["requestContext"]["path"]
+    context = {
+        "accountId": ACCOUNT,
+        "apiId": API_ID,
+        **({"authorizer": copy.deepcopy(authorizer)} if authorizer else {}),
+        "domainName": one["requestContext"]["domainName"],
+        "domainPrefix": API_ID,
+        "http": {
+            "method": method,
+            "path": raw_path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": SOURCE_IP,
+            "userAgent": one["headers"]["user-agent"],
+        },
+        "requestId": HTTP_REQUEST_ID,
+        "routeKey": f"{method} {route}",
+        "stage": STAGE,
+        "time": one["requestContext"]["requestTime"],
+        "timeEpoch": one["requestContext"]["requestTimeEpoch"],
+    }
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": raw_path,
+        "rawQueryString": urlencode([(name, v) for name, values in query.items() for v in values]),
+        "headers": one["headers"],
+        "queryStringParameters": {name: ",".join(values) for name, values in query.items()},
+        "requestContext": context,
+        "body": one["body"],
+        "pathParameters": path_parameters,
+        "isBase64Encoded": False,
+    }
+    # Payload 2.0 leaves out what the request does not have.
+    return {name: value for name, value in event.items() if value not in (None, {})}
+
+
+def policy_allows(answer: Event, arn: str) -> bool:
+    """Whether the gateway lets the request for arn through an authorizer's answer: an
+    Allow statement must match it and no Deny may (an explicit Deny wins), with the
+    policy's `*` and `?` wildcards matched as chalice local matches them."""
+    effects = {
+        statement["Effect"]
+        for statement in answer["policyDocument"]["Statement"]
+        if "execute-api:Invoke" in _listed(statement["Action"])
+        and ARNMatcher(arn).does_any_resource_match(_listed(statement["Resource"]))
+    }
+    return "Allow" in effects and "Deny" not in effects
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value

@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from bench import coldstart, events, lambda_env, zipsize
+from tests.gateway_events import policy_allows
 from tools.stage import environment
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -133,16 +134,9 @@ def test_baseline_authorizer_decides_as_ours(
 
     for authorizer in (load_baseline("baseline_authorizer").jwt_auth, jwt_auth):
         policy = authorizer(event, CONTEXT)
-        # A denial is an Allow of no resource at all.
-        allowed_resources = [
-            resource
-            for statement in policy["policyDocument"]["Statement"]
-            if statement["Effect"] == "Allow"
-            for resource in statement["Resource"]
-        ]
-        assert bool(allowed_resources) is allowed
-        if allowed:
-            assert policy["principalId"] == "alice"
+        # A denial is an explicit Deny of the method, or an Allow that does not cover it.
+        assert policy_allows(policy, event["methodArn"]) is allowed
+        assert policy["principalId"] == ("alice" if allowed else "unauthenticated")
 
 
 def test_runtime_site_holds_only_what_lambda_provides(tmp_path: Path):

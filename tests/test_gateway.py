@@ -8,6 +8,7 @@ from chalice.app import Request
 
 from app import app
 from chalicelib import gateway
+from chalicelib.authorizer import SUBJECT_CONTEXT_KEY
 from tests.conftest import LOCAL
 from tests.gateway_events import (
     REQUEST_ID,
@@ -59,8 +60,13 @@ class TestHttpApiPayload10Event:
 
     @pytest.mark.parametrize(
         "authorizer",
-        [{"principalId": "carol", "integrationLatency": 2}, {"lambda": {"principalId": "carol"}}],
-        ids=["principalId", "lambda.principalId"],
+        [
+            {"principalId": "carol", "integrationLatency": 2},
+            {"lambda": {"principalId": "carol"}},
+            {SUBJECT_CONTEXT_KEY: "carol"},
+            {"lambda": {SUBJECT_CONTEXT_KEY: "carol"}},
+        ],
+        ids=["principalId", "lambda.principalId", "context", "lambda context"],
     )
     def test_a_lambda_authorizers_principal_is_the_caller(self, authorizer):
         assert read(SHAPES["HTTP API 1.0"](authorizer=authorizer)).caller == "carol"
@@ -88,6 +94,15 @@ class TestEitherShape:
 
     def test_a_trace_header_without_a_root_gives_no_trace_id(self, shape):
         assert read(shape(headers={"X-Amzn-Trace-Id": "Sampled=1"})).trace_id is None
+
+
+def test_a_cognito_id_token_behind_the_jwt_authorizer_is_no_caller():
+    """HTTP APIs' JWT authorizer accepts ID tokens of the app client; the app does not."""
+    claims = jwt_claims("bob")
+    claims["claims"]["token_use"] = "id"
+    assert read(http_v1_event("GET", "/todos", authorizer=claims)).caller is None
+    claims["claims"]["token_use"] = "access"
+    assert read(http_v1_event("GET", "/todos", authorizer=claims)).caller == "bob"
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ def test_make_run_serves_the_crud_api_with_auth_and_cors_and_stops_cleanly_on_si
     assert stack.request("GET", f"/todos/{todo_id}", alice).status_code == 404
 
     # No Authorization header: the gateway (here chalice local) answers 401 itself. A token
-    # that fails verification gets the authorizer's empty policy, which is 403 everywhere
+    # that fails verification gets the authorizer's explicit Deny, which is 403 everywhere
     # (see the docstring of chalicelib/auth.py for why it does not raise for a 401).
     assert stack.request("GET", "/todos").status_code == 401
     assert stack.request("GET", "/todos", "not-a-jwt").status_code == 403
