@@ -21,7 +21,7 @@ with these differences in `requestContext`, which only this module reads:
 """
 
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 from chalice.app import Request
 
@@ -29,26 +29,6 @@ from chalicelib.authorizer import SUBJECT_CONTEXT_KEY
 from chalicelib.owners import usable_subject
 
 _TRACE_ROOT = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})")
-
-
-class GatewayRequest(NamedTuple):
-    """What a request is, beyond its route, headers and body."""
-
-    caller: str | None
-    called_path: str
-    request_id: str | None
-    trace_id: str | None
-    source_ip: str | None
-
-
-def read(request: Request) -> GatewayRequest:
-    return GatewayRequest(
-        caller=caller(request),
-        called_path=called_path(request),
-        request_id=request_id(request),
-        trace_id=trace_id(request),
-        source_ip=source_ip(request),
-    )
 
 
 def caller(request: Request) -> str | None:

@@ -105,9 +105,9 @@ def principal_hash(subject: str) -> str:
     return digest.hexdigest()[:_PRINCIPAL_HEX_DIGITS]
 
 
-def request_id(called: gateway.GatewayRequest | None, lambda_context: Any) -> str:
+def request_id(request: Request | None, lambda_context: Any) -> str:
     """API Gateway's id of the request, else Lambda's (under `chalice local`, tests)."""
-    gateway_id = called.request_id if called is not None else None
+    gateway_id = gateway.request_id(request) if request is not None else None
     return gateway_id or getattr(lambda_context, "aws_request_id", None) or "unknown"
 
 
@@ -129,7 +129,6 @@ class _UnhandledExceptions(logging.Filter):
 
 class _Answered(NamedTuple):
     request: Request | None
-    called: gateway.GatewayRequest | None
     response: Response
     outcome: _Outcome
     request_id: str
@@ -172,13 +171,11 @@ class RequestTelemetry:
         finally:
             _outcome.reset(token)
         lambda_context = getattr(self._app, "lambda_context", None)
-        called = gateway.read(request) if request is not None else None
         answered = _Answered(
             request=request,
-            called=called,
             response=response,
             outcome=outcome,
-            request_id=request_id(called, lambda_context),
+            request_id=request_id(request, lambda_context),
             lambda_request_id=getattr(lambda_context, "aws_request_id", None),
             latency_ms=(time.perf_counter() - started) * 1000,
             cold_start=cold_start,
@@ -206,20 +203,20 @@ def _report(answered: _Answered, service: str) -> None:
 
 
 def log_line(answered: _Answered, stage: str) -> dict[str, Any]:
-    request, called, status = answered.request, answered.called, answered.response.status_code
+    request, status = answered.request, answered.response.status_code
     line: dict[str, Any] = {
         "level": "ERROR" if status >= 500 else "INFO",
         "type": "request",
         "requestId": answered.request_id,
         # Lambda's own id of the invocation: its REPORT line's @requestId in Logs Insights.
         "lambdaRequestId": answered.lambda_request_id,
-        "traceId": called.trace_id if called is not None else None,
+        "traceId": gateway.trace_id(request) if request is not None else None,
         "stage": stage,
         "route": request.path if request is not None else None,
         "method": request.method if request is not None else None,
         "status": status,
         "latencyMs": round(answered.latency_ms, 1),
-        "principal": principal_hash(called.caller) if called and called.caller else None,
+        "principal": _principal(request),
         "coldStart": answered.cold_start,
     }
     if answered.error_code is not None:
@@ -249,6 +246,11 @@ def metric_documents(
         errors = [Metric("Errors", "Count", 1)]
         documents.append(metrics.document(namespace, {**dimensions, "Code": code}, errors))
     return documents
+
+
+def _principal(request: Request | None) -> str | None:
+    subject = gateway.caller(request) if request is not None else None
+    return principal_hash(subject) if subject is not None else None
 
 
 def _stack(exception: BaseException) -> list[str]:

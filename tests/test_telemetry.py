@@ -321,7 +321,6 @@ class TestMetrics:
 def a_response_with_code(code):
     return telemetry._Answered(
         request=None,
-        called=None,
         response=Response(body={"message": "m", "code": code}, status_code=418),
         outcome=telemetry._Outcome(),
         request_id="r",

@@ -35,7 +35,6 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib import telemetry
-from chalicelib.gateway import GatewayRequest
 from chalicelib.idempotency import idempotency_record
 from chalicelib.model import NewTodo, Todo, TodoChanges, create_todo
 from chalicelib.paging import Page
@@ -283,17 +282,23 @@ def app_log_bytes(operation: str, stage: Stage, ids: RequestIds, body: Any = Non
     """What the API handler prints for one successful request: telemetry's own report
     (log line and EMF documents), run under the stage's environment as in Lambda."""
     op = OPERATIONS[operation]
+    # What telemetry reads of the event (through chalicelib.gateway): caller, ids.
+    trace_header = f"Root={ids.trace_id};Sampled=1" if ids.trace_id else None
     event = {
         "multiValueQueryStringParameters": None,
-        "headers": {},
+        "headers": {"x-amzn-trace-id": trace_header} if trace_header else {},
         "pathParameters": None,
-        "requestContext": {"httpMethod": op.method, "resourcePath": op.route},
+        "requestContext": {
+            "httpMethod": op.method,
+            "resourcePath": op.route,
+            "requestId": ids.request_id,
+            "authorizer": {"principalId": OWNER},
+        },
         "body": None,
         "stageVariables": None,
     }
     answered = telemetry._Answered(
         request=Request(event),
-        called=GatewayRequest(OWNER, op.route, ids.request_id, ids.trace_id, None),
         response=Response(body=body, status_code=op.status),
         outcome=telemetry._Outcome(),
         request_id=ids.request_id,
