@@ -1,4 +1,4 @@
-"""`make bench` (`python -m bench [--runs N]`): the zip's size and cold starts, as figures.
+"""`make bench` (`python -m bench [--runs N]`): the zip's size, cold and warm starts, as figures.
 
 1. Zip size: `python -m tools.package --stage prod --out <tmp>`, then deployment.zip's
    size, file count and what takes the room, against the budget (under 1 MB).
@@ -7,6 +7,11 @@
    bench/lambda_env.py), ours alternating with the smallest Chalice app doing the same
    work (bench/baseline_*/app.py). Budget: ours within 10% of the baseline (medians).
    Then one more start of each under `-X importtime` shows which modules the time goes to.
+   Each start's peak RSS is printed beside its time.
+3. Warm path (bench/warm.py): per-request time of get, list, create and update against
+   the smallest Chalice app and a bare handler, DynamoDB stubbed at the client and at
+   botocore's HTTP layer, medians over fresh processes. Budgets: own time at most 2x
+   the Chalice app's, the whole request at most 1.2x the bare handler's.
 
 Only loopback is used: DynamoDB is moto's server on 127.0.0.1, and every process gets
 fake credentials and AWS_ENDPOINT_URL on that server. Nothing here fails on a figure
@@ -15,10 +20,10 @@ wrongly.
 """
 
 import argparse
-import compileall
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, events, lambda_env, zipsize
+from bench import coldstart, events, lambda_env, warm, zipsize
 from bench.coldstart import Case, Process, Runs
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -63,6 +68,12 @@ def zip_section(tmp: Path) -> Path:
     )
     if figures.unwanted:
         _print(f"NOT WANTED in the zip: {', '.join(figures.unwanted)}")
+    if figures.compiled:
+        _print(
+            f"bytecode: {figures.compiled} unchecked-hash .pyc files for "
+            f"{sys.implementation.cache_tag} ({figures.compiled_size / 1024:.1f} KiB "
+            "compressed), one per module (tools/bytecode.py)"
+        )
     if figures.bytecode:
         folders = sorted({name.rsplit("/", 1)[0] for name in figures.bytecode})
         _print(
@@ -143,9 +154,11 @@ class Lab:
                 ("get_item", ()),
             )
         }
-        if bytecode:
+        if not bytecode:
+            # The zip as it was before it shipped bytecode (tools/bytecode.py).
             for task in (self.ours, *self.baselines.values()):
-                compileall.compile_dir(task, quiet=1)
+                for cache in sorted(task.rglob("__pycache__")):
+                    shutil.rmtree(cache)
         self.endpoint = ""
 
     def start_dynamodb(self) -> Callable[[], None]:
@@ -191,7 +204,6 @@ class Lab:
                 {**self.stage_env, **(extra or {})},
                 process.handler,
                 event,
-                self.bytecode,
             )
 
         return env
@@ -258,6 +270,8 @@ def _row(label: str, runs: Runs, where: str) -> str:
         f"{coldstart.median([s.startup_ms for s in samples]):6.1f}",
         f"{coldstart.median([s.import_ms for s in samples]):7.1f}",
         f"{coldstart.median([s.call_ms for s in samples]):7.1f}",
+        f"{coldstart.median([s.cpu_ms for s in samples]):6.1f}",
+        f"{coldstart.median([s.peak_rss_mib for s in samples]):6.1f}",
     ]
     return f"  {label:<9}{'  '.join(parts)}   {where}"
 
@@ -300,7 +314,10 @@ def report_case(
     within = ratio <= COLD_START_BUDGET
     verdict = "within the 10% budget" if within else f"OVER the 10% budget (+{ratio - 1:.0%})"
     _print(f"{case.key}. {case.title}")
-    _print("            median     p90  start   import    call   (ms; start/import/call: medians)")
+    _print(
+        "            median     p90  start   import    call    CPU  RSS MiB"
+        "   (ms; start/import/call, CPU time, peak RSS: medians)"
+    )
     for label, runs, process in (("ours", ours, case.ours), ("baseline", baseline, case.baseline)):
         _print(_row(label, runs, f"{process.handler} from {process.source}"))
     if case.note:
@@ -338,10 +355,11 @@ def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int
         "runtime stand-in: PYTHONPATH = unzipped package, then symlinks to this venv's "
         f"{', '.join(lambda_env.RUNTIME_PACKAGES)}; no site-packages (no cryptography, no moto); "
         + (
-            "package precompiled to .pyc (--bytecode)"
+            "the package's bytecode as zipped; baselines share chalice's (Python writes none: "
+            "/var/task is read-only)"
             if args.bytecode
-            else "no .pyc for the package (compiled on each start, as from Lambda's read-only "
-            "/var/task)"
+            else "--no-bytecode: every .pyc removed from the unzipped packages, so each start "
+            "compiles them from source (the zip before tools/bytecode.py)"
         )
     )
     lab = Lab(tmp, archive, args.bytecode)
@@ -379,18 +397,61 @@ def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int
     return 0
 
 
+# --- 3. the warm path -------------------------------------------------------------------
+
+
+def warm_section(args: argparse.Namespace) -> int:
+    from tools.stage import environment
+
+    plan = warm.Plan(args.warm_processes, args.warm_rounds, args.warm_batch)
+    _print("== 3. Warm path: per request, in a container that has answered before ==")
+    _print(
+        f"method: {plan.processes} fresh processes x {plan.rounds} rounds x {plan.batch} "
+        "calls per target and route, targets interleaved; figure = median over processes "
+        "of each process's median batch mean, in µs of CPU time (process_time: other "
+        "processes on a shared machine do not count); events as API Gateway sends them, "
+        "telemetry written to /dev/null; DynamoDB stubbed, no socket (bench/peers/canned.py)"
+    )
+    env = warm.child_environment(environment("local"))
+    try:
+        own = warm.measure("client", plan, env)
+        whole = warm.measure("http", plan, env)
+    except RuntimeError as error:
+        _print(f"FAILED: {error}")
+        return 1
+    for line in warm.table(own, whole):
+        _print(line)
+    _print(
+        "targets: ours = app.app; chalice = bench/peers/chalice_min.py; "
+        "bare = bench/peers/bare_boto3.py"
+    )
+    _print(warm.verdict(own, whole))
+    return 0
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=25, help="recorded starts per process")
     parser.add_argument("--warmup", type=int, default=2, help="unrecorded starts first")
     parser.add_argument(
-        "--bytecode",
-        action="store_true",
-        help="precompile the packages to .pyc first (as if the zip shipped them)",
+        "--no-bytecode",
+        dest="bytecode",
+        action="store_false",
+        help="remove the zip's .pyc files before starting (as the zip was before it had them)",
     )
     parser.add_argument(
         "--only", nargs="*", choices=["a/b", "c", "d"], help="only these cold-start cases"
     )
+    parser.add_argument(
+        "--sections",
+        nargs="*",
+        choices=["zip", "cold", "warm"],
+        default=["zip", "cold", "warm"],
+        help="which sections to run (cold needs the zip: it is built either way)",
+    )
+    parser.add_argument("--warm-processes", type=int, default=warm.Plan.processes)
+    parser.add_argument("--warm-rounds", type=int, default=warm.Plan.rounds)
+    parser.add_argument("--warm-batch", type=int, default=warm.Plan.batch)
     return parser.parse_args(argv)
 
 
@@ -420,9 +481,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.chdir(zipsize.PROJECT_DIR)
     _print(f"todo-api benchmarks: code at {code_version()}")
     _print()
-    with tempfile.TemporaryDirectory(prefix="todo-api-bench-") as tmp:
-        archive = zip_section(Path(tmp))
-        status = coldstart_section(Path(tmp), archive, args)
+    status = 0
+    if {"zip", "cold"} & set(args.sections):
+        with tempfile.TemporaryDirectory(prefix="todo-api-bench-") as tmp:
+            archive = zip_section(Path(tmp))
+            if "cold" in args.sections:
+                status = coldstart_section(Path(tmp), archive, args)
+        _print()
+    if "warm" in args.sections:
+        status = warm_section(args) or status
     _print(f"\nmake bench: {time.monotonic() - started:.1f} s")
     return status
 

@@ -5,9 +5,9 @@ new interpreter whose working directory is the unzipped package (as /var/task is
 Lambda). The first statement reads the clock; the process imports the handler named by
 BENCH_HANDLER ("module.attribute"), calls it once with the JSON event in BENCH_EVENT and
 a stand-in Lambda context, reads the clock again, and only then prints, as one JSON line,
-the clock readings (CLOCK_MONOTONIC, which the parent shares on Linux), the handler's
-result, every module the process imported, and whether cryptography or moto could have
-been imported at all (the Lambda runtime has neither).
+the clock readings (CLOCK_MONOTONIC, which the parent shares on Linux), CPU time, peak
+RSS, the handler's result, every module the process imported, and whether cryptography
+or moto could have been imported at all (the Lambda runtime has neither).
 """
 
 import time
@@ -43,9 +43,22 @@ class _LambdaContext:
 
 _result = _handler(json.loads(os.environ["BENCH_EVENT"]), _LambdaContext())
 _answered_ns = time.monotonic_ns()
+# CPU time (user + system) the process had used: what Lambda's CPU share would stretch.
+_cpu_ns = time.process_time_ns()
 
 import importlib.util  # noqa: E402 - after the measurement
 import sys  # noqa: E402
+
+
+def _peak_rss_kib() -> int:
+    # VmHWM, not getrusage's ru_maxrss: on Linux that one keeps the forking parent's peak
+    # across exec, and the parent here holds moto.
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
 
 print(
     json.dumps(
@@ -53,6 +66,10 @@ print(
             "started_ns": _started_ns,
             "imported_ns": _imported_ns,
             "answered_ns": _answered_ns,
+            # Peak resident set of the process so far, KiB on Linux: what Lambda's REPORT
+            # line calls Max Memory Used, for the first request.
+            "peak_rss_kib": _peak_rss_kib(),
+            "cpu_ns": _cpu_ns,
             "result": _result,
             "modules": sorted(sys.modules),
             "importable": {

@@ -54,6 +54,8 @@ class Sample:
     startup_ms: float  # spawn to the child's first statement
     import_ms: float  # importing the handler's module
     call_ms: float  # the handler's first call
+    peak_rss_mib: float = 0.0  # the process's peak resident set when it had answered
+    cpu_ms: float = 0.0  # CPU time (user + system) the process had used by then
 
 
 @dataclass
@@ -108,6 +110,8 @@ def run_once(
         startup_ms=(payload["started_ns"] - spawned_ns) / 1e6,
         import_ms=(payload["imported_ns"] - payload["started_ns"]) / 1e6,
         call_ms=(payload["answered_ns"] - payload["imported_ns"]) / 1e6,
+        peak_rss_mib=payload["peak_rss_kib"] / 1024,
+        cpu_ms=payload["cpu_ns"] / 1e6,
     )
     return sample, payload, result.stderr
 

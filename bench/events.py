@@ -29,10 +29,12 @@ def proxy_event(
     resource_path: str,
     path_parameters: dict[str, str] | None = None,
     principal_id: str | None = None,
+    body: str | None = None,
 ) -> Event:
     """A proxy request for resource_path (e.g. /todos/{todo_id}) with the given parameters.
 
-    With principal_id, the request passed a Lambda authorizer that named that principal.
+    With principal_id, the request passed a Lambda authorizer that named that principal;
+    with body, it carries that JSON body.
     """
     path = resource_path
     for name, value in (path_parameters or {}).items():
@@ -43,6 +45,8 @@ def proxy_event(
         "User-Agent": "bench/1.0",
         "X-Forwarded-Proto": "https",
     }
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     request_context: dict[str, Any] = {
         "resourceId": "abc123",
         "resourcePath": resource_path,
@@ -73,6 +77,6 @@ def proxy_event(
         "pathParameters": path_parameters or None,
         "stageVariables": None,
         "requestContext": request_context,
-        "body": None,
+        "body": body,
         "isBase64Encoded": False,
     }

@@ -1,15 +1,16 @@
 """A stand-in for the Lambda Python runtime on this machine, for fresh processes.
 
 Lambda puts the unzipped package in /var/task (read-only, so Python caches no bytecode
-there, and the zip holds none) ahead of the runtime's own packages: boto3 and what it
-needs, nothing else. Here, each process gets:
+there: only what the zip ships, see tools/bytecode.py) ahead of the runtime's own
+packages: boto3 and what it needs, nothing else. Here, each process gets:
 
 - PYTHONPATH = the unzipped package, then a "runtime" directory of symlinks to this
   virtualenv's boto3, botocore, jmespath, dateutil, urllib3, s3transfer and six only;
 - `python -S`, so no site-packages directory (this virtualenv's cryptography, moto...)
   is on sys.path, and PYTHONDONTWRITEBYTECODE=1 with a fresh unzip, so the package's
-  modules are compiled from source on every start as they are in Lambda (the runtime's
-  packages and the standard library use their installed .pyc, as in Lambda);
+  modules load from the bytecode the zip ships or are compiled from source on every
+  start, as in Lambda (the runtime's packages and the standard library use their
+  installed .pyc, as in Lambda);
 - an environment built from scratch: the stage's variables, Lambda's own, fake
   credentials, no AWS configuration files, and AWS_ENDPOINT_URL on the loopback
   emulator, so that no request can ever leave this machine.
@@ -65,7 +66,6 @@ def child_environment(
     stage_env: dict[str, str],
     handler: str,
     event: dict[str, Any],
-    bytecode: bool = False,
 ) -> dict[str, str]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -91,7 +91,7 @@ def child_environment(
         **stage_env,
         "BENCH_HANDLER": handler,
         "BENCH_EVENT": json.dumps(event),
+        # /var/task is read-only: nothing compiled on one start may help the next.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
-    if not bytecode:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env

@@ -10,9 +10,13 @@ import json
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 Unit = Literal["Count", "Milliseconds"]
+
+# One encoder for every line: json.dumps with arguments builds a new one on each call.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class Metric(NamedTuple):
@@ -32,22 +36,28 @@ def document(
     Every dimension becomes part of each metric's identity, and each distinct value a
     metric of its own that CloudWatch bills: give only values from a small fixed set.
     """
-    directive = {
-        "Namespace": namespace,
-        "Dimensions": [list(dimensions)],
-        "Metrics": [{"Name": metric.name, "Unit": metric.unit} for metric in metrics],
-    }
+    units = tuple((metric.name, metric.unit) for metric in metrics)
     return {
         "_aws": {
             "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
-            "CloudWatchMetrics": [directive],
+            "CloudWatchMetrics": _directives(namespace, tuple(dimensions), units),
         },
         **dimensions,
         **{metric.name: metric.value for metric in metrics},
     }
 
 
-def emit(doc: Mapping[str, Any]) -> None:
-    """Writes one JSON line to stdout, in a single write so threads cannot interleave."""
-    sys.stdout.write(json.dumps(doc, separators=(",", ":")) + "\n")
+@lru_cache(maxsize=64)
+def _directives(
+    namespace: str, dimensions: tuple[str, ...], units: tuple[tuple[str, Unit], ...]
+) -> list[dict[str, Any]]:
+    """The metadata of a document: the same for every request, so made once (read-only)."""
+    metrics = [{"Name": name, "Unit": unit} for name, unit in units]
+    return [{"Namespace": namespace, "Dimensions": [list(dimensions)], "Metrics": metrics}]
+
+
+def emit(*docs: Mapping[str, Any]) -> None:
+    """Writes one JSON line per document to stdout, all in a single write and flush, so
+    that threads cannot interleave them and a request pays for one system call."""
+    sys.stdout.write("".join(_encode(doc) + "\n" for doc in docs))
     sys.stdout.flush()

@@ -6,9 +6,9 @@ outside the range of todo ids, with a TTL attribute). Every method is one Dynamo
 request; writes carry their condition, so there is no read-then-write race.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from functools import lru_cache
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib import aws, settings
 from chalicelib.errors import (
@@ -18,9 +18,13 @@ from chalicelib.errors import (
     ServiceUnavailable,
     TodoNotFound,
 )
-from chalicelib.idempotency import IdempotencyRecord
 from chalicelib.model import Todo, TodoChanges, utc_timestamp
-from chalicelib.paging import Page
+
+if TYPE_CHECKING:
+    # Only listing makes Pages and only an idempotent create has records: a GET by id
+    # loads neither module (nor the hmac, base64 and SSM code paging brings in).
+    from chalicelib.idempotency import IdempotencyRecord
+    from chalicelib.paging import Page
 
 Item = dict[str, dict[str, Any]]
 
@@ -56,23 +60,42 @@ _THROTTLE_CODES = frozenset(
 _UNAVAILABLE_CODES = _THROTTLE_CODES | {"InternalServerError", "ServiceUnavailable"}
 
 
-@contextmanager
-def _unavailable_on_outage() -> Iterator[None]:
-    """Turns throttling, outages and lost connections into ServiceUnavailable."""
-    # Imported here, as boto3 is in aws.py: the authorizer never loads botocore.
-    from botocore.exceptions import ClientError, HTTPClientError
-    from botocore.exceptions import ConnectionError as BotoConnectionError
+class _UnavailableOnOutage:
+    """Turns throttling, outages and lost connections into ServiceUnavailable.
 
-    try:
-        yield
-    except ClientError as error:
-        codes = {error.response.get("Error", {}).get("Code")}
-        codes |= {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
-        if codes & _UNAVAILABLE_CODES:
-            raise ServiceUnavailable("throttled" if codes & _THROTTLE_CODES else "failed") from None
-        raise
-    except (BotoConnectionError, HTTPClientError):
-        raise ServiceUnavailable("unreachable") from None
+    A class rather than @contextmanager: every DynamoDB request goes through it, and its
+    happy path is then two empty method calls, with botocore's exceptions imported only
+    once something has failed (as boto3 is in aws.py: the authorizer never loads botocore).
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
+        if error is None:
+            return False
+        from botocore.exceptions import ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        if isinstance(error, ClientError):
+            codes = {error.response.get("Error", {}).get("Code")}
+            reasons = error.response.get("CancellationReasons", [])
+            codes |= {reason.get("Code") for reason in reasons}
+            if codes & _THROTTLE_CODES:
+                raise ServiceUnavailable("throttled") from None
+            if codes & _UNAVAILABLE_CODES:
+                raise ServiceUnavailable("failed") from None
+        elif isinstance(error, (BotoConnectionError, HTTPClientError)):
+            raise ServiceUnavailable("unreachable") from None
+        return False
+
+
+_unavailable_on_outage = _UnavailableOnOutage()
 
 
 def _key(owner_id: str, todo_id: str) -> Item:
@@ -101,7 +124,7 @@ def _from_item(item: Item) -> Todo:
     )
 
 
-def _record_item(owner_id: str, todo: Todo, record: IdempotencyRecord) -> Item:
+def _record_item(owner_id: str, todo: Todo, record: "IdempotencyRecord") -> Item:
     return {
         **_key(owner_id, IDEMPOTENCY_PREFIX + record.key_digest),
         "requestDigest": {"S": record.request_digest},
@@ -157,14 +180,14 @@ class TodoStore:
         self._conditional_check_failed = dynamodb.exceptions.ConditionalCheckFailedException
         self._transaction_canceled = dynamodb.exceptions.TransactionCanceledException
 
-    def add(self, owner_id: str, todo: Todo, record: IdempotencyRecord | None = None) -> Todo:
+    def add(self, owner_id: str, todo: Todo, record: "IdempotencyRecord | None" = None) -> Todo:
         """Stores a new todo and returns it; with a record, at most once per key.
 
         A repeat of a remembered request returns the todo that request created.
         """
         if record is not None:
             return self._add_once(owner_id, todo, record)
-        with _unavailable_on_outage():
+        with _unavailable_on_outage:
             self._dynamodb.put_item(
                 TableName=self._table,
                 Item=_to_item(owner_id, todo),
@@ -172,7 +195,7 @@ class TodoStore:
             )
         return todo
 
-    def _add_once(self, owner_id: str, todo: Todo, record: IdempotencyRecord) -> Todo:
+    def _add_once(self, owner_id: str, todo: Todo, record: "IdempotencyRecord") -> Todo:
         remember = {
             "TableName": self._table,
             "Item": _record_item(owner_id, todo, record),
@@ -186,7 +209,7 @@ class TodoStore:
             "ConditionExpression": "attribute_not_exists(todoId)",
         }
         try:
-            with _unavailable_on_outage():
+            with _unavailable_on_outage:
                 self._dynamodb.transact_write_items(
                     TransactItems=[{"Put": remember}, {"Put": create}]
                 )
@@ -194,7 +217,7 @@ class TodoStore:
             return self._replay(error.response.get("CancellationReasons", []), record)
         return todo
 
-    def _replay(self, reasons: list[dict[str, Any]], record: IdempotencyRecord) -> Todo:
+    def _replay(self, reasons: list[dict[str, Any]], record: "IdempotencyRecord") -> Todo:
         remembered = reasons[0] if reasons else {}
         if remembered.get("Code") == "TransactionConflict":
             raise IdempotencyConflict
@@ -205,7 +228,7 @@ class TodoStore:
         return _from_item(remembered["Item"]["todo"]["M"])
 
     def get(self, owner_id: str, todo_id: str) -> Todo:
-        with _unavailable_on_outage():
+        with _unavailable_on_outage:
             response = self._dynamodb.get_item(
                 TableName=self._table, Key=_key(owner_id, todo_id), ConsistentRead=True
             )
@@ -219,15 +242,17 @@ class TodoStore:
         limit: int,
         after: str | None = None,
         checked: bool | None = None,
-    ) -> Page:
+    ) -> "Page":
         """Up to limit of the owner's todos after the given id, oldest first: one Query.
 
         The Query reads limit + 1 items, so a full page knows whether more follow. With a
         filter, DynamoDB applies Limit before filtering: the page may be short, and the
         position it stopped at is still returned, so that no todo is ever skipped.
         """
+        from chalicelib.paging import Page
+
         query = self._list_query(owner_id, limit + 1, after, checked)
-        with _unavailable_on_outage():
+        with _unavailable_on_outage:
             response = self._dynamodb.query(**query)
         items = response["Items"]
         if len(items) > limit:
@@ -280,7 +305,7 @@ class TodoStore:
             _write_condition(expected_versions),
         )
         try:
-            with _unavailable_on_outage():
+            with _unavailable_on_outage:
                 response = self._dynamodb.update_item(**request)
         except self._conditional_check_failed as error:
             raise self._failed(error, todo_id) from None
@@ -295,7 +320,7 @@ class TodoStore:
             _write_condition(expected_versions),
         )
         try:
-            with _unavailable_on_outage():
+            with _unavailable_on_outage:
                 self._dynamodb.delete_item(**request)
         except self._conditional_check_failed as error:
             raise self._failed(error, todo_id) from None
@@ -310,4 +335,10 @@ class TodoStore:
 
 def todo_store() -> TodoStore:
     """The store of this stage's table, on the container's shared DynamoDB client."""
-    return TodoStore(aws.client("dynamodb"), settings.table_name())
+    return _store(aws.client("dynamodb"), settings.table_name())
+
+
+@lru_cache(maxsize=8)
+def _store(dynamodb: Any, table_name: str) -> TodoStore:
+    # Stateless but for its client and table: one per pair, not one per request.
+    return TodoStore(dynamodb, table_name)

@@ -3,6 +3,7 @@ speed and size are figures `make bench` prints, never assertions."""
 
 import importlib.util
 import json
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -11,13 +12,16 @@ from types import ModuleType, SimpleNamespace
 import jwt
 import pytest
 
-from bench import coldstart, events, lambda_env, zipsize
+from bench import coldstart, events, lambda_env, warm, zipsize
+from chalicelib import aws
 from tests.gateway_events import policy_allows
 from tools.stage import environment
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 LOCAL = environment("local")
 CONTEXT = SimpleNamespace(function_name="bench", aws_request_id="1", memory_limit_in_mb="1024")
+# The todo_api target swaps the store's client: each test puts this one back.
+ORIGINAL_AWS_CLIENT = aws.client
 
 
 def load_baseline(name: str) -> ModuleType:
@@ -175,3 +179,86 @@ def test_weigh_counts_files_and_flags_what_does_not_belong(tmp_path: Path):
     assert figures.unwanted == ["boto3"]
     assert figures.bytecode == ["chalicelib/__pycache__/model.cpython-311.pyc"]
     assert {name for name, _ in figures.parts} == {"app.py", "chalicelib", "boto3"}
+
+
+# --- the warm path (bench/warm.py, bench/peers/) -----------------------------------------
+
+
+@pytest.fixture
+def peers(local_env: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.syspath_prepend(str(BENCH / "peers"))
+    return BENCH / "peers"
+
+
+def test_the_http_stub_answers_a_real_client_without_a_socket(peers: Path):
+    import boto3
+    import canned
+
+    # This tier refuses any connection: an answer proves none was attempted.
+    dynamodb = canned.stub_http(boto3.client("dynamodb", region_name="us-east-1"))
+    key = {"ownerId": {"S": canned.OWNER}, "todoId": {"S": canned.TODO_ID}}
+    assert dynamodb.get_item(TableName="t", Key=key)["Item"] == canned.ITEM
+    assert len(dynamodb.query(TableName="t", KeyConditionExpression="k")["Items"]) == 10
+
+
+@pytest.mark.parametrize("stub", ["client", "http"])
+@pytest.mark.parametrize("peer", ["todo_api", "chalice_min", "bare_boto3"])
+def test_each_warm_target_answers_each_route(peers: Path, peer: str, stub: str):
+    import canned
+
+    from bench import warm_child
+
+    handler = warm_child._load(peer, stub)
+    try:
+        for route, event in warm.route_events().items():
+            answer = handler(event, CONTEXT)
+            assert answer["statusCode"] == (201 if route == "create" else 200), (route, answer)
+            if route in ("get", "update"):
+                assert canned.TODO_ID in answer["body"]
+    finally:
+        # The stubbed client must answer no other test: a fresh module and client next.
+        sys.modules.pop(peer)
+        aws.client = ORIGINAL_AWS_CLIENT
+        aws.client.cache_clear()
+
+
+def test_the_warm_table_divides_ours_by_the_chalice_app_and_the_bare_handler():
+    own = {name: {route: [10.0, 30.0, 20.0] for route in warm.ROUTES} for name in warm.TARGETS}
+    whole = {name: {route: [100.0] for route in warm.ROUTES} for name in warm.TARGETS}
+    own["ours"]["get"] = [50.0, 40.0, 90.0]  # median 50, over the chalice app's 20: 2.5x
+    whole["ours"]["list"] = [110.0]
+    assert warm.ratios(own, "ours", "chalice")["get"] == 2.5
+    assert warm.ratios(whole, "ours", "bare")["list"] == pytest.approx(1.1)
+    verdict = warm.verdict(own, whole)
+    assert "ours/chalice 2.50 (budget 2.00): OVER" in verdict
+    assert "ours/bare 1.10 (budget 1.20): within" in verdict
+    rows = {line.split()[0]: line.split() for line in warm.table(own, whole)[2:]}
+    assert rows["get"][4] == "2.50"
+    assert rows["list"][-1] == "1.10"
+
+
+def test_a_zipped_pyc_of_its_own_source_is_bytecode_not_dead_weight(tmp_path: Path):
+    import py_compile
+
+    source = tmp_path / "model.py"
+    source.write_text("X = 1\n")
+    compiled = py_compile.compile(
+        str(source), invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    )
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as package:
+        package.write(source, "chalicelib/model.py")
+        package.write(compiled, "chalicelib/__pycache__/" + Path(compiled).name)
+    figures = zipsize.weigh(archive)
+    assert figures.compiled == 1
+    assert figures.bytecode == []
+
+
+@pytest.mark.integration  # fresh interpreters
+def test_a_tiny_warm_run_times_every_target_and_route():
+    env = warm.child_environment(LOCAL)
+    figures = warm.measure("http", warm.Plan(processes=2, rounds=1, batch=2), env)
+    assert set(figures) == set(warm.TARGETS)
+    for by_route in figures.values():
+        assert set(by_route) == set(warm.ROUTES)
+        assert all(len(values) == 2 and min(values) > 0 for values in by_route.values())

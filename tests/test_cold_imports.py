@@ -32,6 +32,13 @@ ROUTE_ONLY = (
     "chalicelib.validation",
 )
 TOKEN_ONLY = ("jwt", "cryptography", "chalicelib.tokens", "chalicelib.jwks")
+# What only listing (cursors) and idempotent creates need: never a GET by id.
+LIST_OR_CREATE_ONLY = (
+    "chalicelib.paging",
+    "chalicelib.signing",
+    "chalicelib.idempotency",
+    "uuid6",
+)
 AWS_SDK = ("boto3", "botocore")
 
 COLD_START = """
@@ -115,3 +122,20 @@ def test_the_api_handler_loads_route_modules_only_when_a_route_needs_them(api_ha
 
 def test_the_api_handler_never_loads_pyjwt_or_cryptography(api_handler_start):
     assert loaded(api_handler_start["after"], TOKEN_ONLY) == []
+
+
+@pytest.fixture(scope="module")
+def get_by_id_start() -> dict:
+    # An id no todo can have: answered 404 by the route, after it has imported everything
+    # a GET by id imports, and without a DynamoDB request (nothing to reach here).
+    event = rest_event("GET", "/todos/{todo_id}", {"todo_id": "not-a-todo"}, principal_id="alice")
+    return cold_start("app.app", event)
+
+
+def test_a_get_by_id_answers_through_the_store(get_by_id_start):
+    assert get_by_id_start["answer"]["statusCode"] == 404
+    assert "chalicelib.store" in get_by_id_start["after"]
+
+
+def test_a_get_by_id_never_loads_what_only_lists_and_creates_need(get_by_id_start):
+    assert loaded(get_by_id_start["after"], LIST_OR_CREATE_ONLY) == []
