@@ -1,0 +1,246 @@
+"""`chalice local --no-autoreload`, hardened for browsers and hostile clients.
+
+`python -m tools.local_server --stage local --host 127.0.0.1 --port 8000` is what
+`make run` (tools.local_stack) serves with. It loads the app exactly as `chalice local`
+does (Chalice's CLI factory: the stage's configuration and environment, the same route
+checks, chalice.local's gateway and authorizer); only the HTTP edge differs, because
+`chalice local`'s own:
+
+- answers its gateway's 401 and 403 without CORS headers, so a page on another origin
+  cannot read them: they carry Access-Control-Allow-Origin, as the packaged template's
+  gateway responses do;
+- answers an unknown path with a 403 that quotes the Authorization header back (API
+  Gateway's wording): it is a 404 in the app's error shape, echoing nothing, as the
+  packaged template's MISSING_AUTHENTICATION_TOKEN response is;
+- answers methods it has no handler for (TRACE, PROPFIND...) with a 501 HTML page: every
+  method reaches the app, which answers one its path lacks with a 405 and Allow;
+- lets a Content-Length that is not a number kill the request's thread without an answer:
+  a malformed one is a 400, one over API Gateway's 10 MB limit a 413, and chunked bodies,
+  which it would misread as the next request, a 411;
+- answers malformed requests with http.server's HTML error pages: they are JSON;
+- listens with http.server's backlog of 5, so a burst of connections is refused: 128;
+- waits forever for a body promised and never sent: a connection idle for 30 s is closed.
+
+With LOCAL_API_KEY set (`make run API_KEYS=1`, or the local stage's release.api_keys),
+the /todos routes also need that key in x-api-key, as the packaged template's API keys
+make them need one (tools.edge): without it, 403 Forbidden.
+"""
+
+import argparse
+import hmac
+import json
+import logging
+import os
+import sys
+from email.message import Message
+from functools import partial
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.cli.factory import CLIFactory
+from chalice.config import Config
+from chalice.deploy.validate import validate_routes
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    LocalChalice,
+    LocalDevServer,
+    LocalGatewayException,
+    RouteMatcher,
+    ThreadedHTTPServer,
+)
+
+from tools import edge
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# API Gateway refuses larger request payloads with a 413 too.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+# Also the packaged template's MISSING_AUTHENTICATION_TOKEN body (tools.package), where it
+# is a mapping template: keep "$" and "#" out of it.
+NOT_FOUND = {"message": "Nothing here: check the path and the method", "code": "NotFound"}
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+API_KEY_VARIABLE = "LOCAL_API_KEY"
+
+
+class EdgeError(Exception):
+    """A request the edge answers itself, before the gateway or the app sees it."""
+
+    def __init__(self, status: HTTPStatus, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"message": message, "code": code}
+
+
+def check_body_framing(headers: Message) -> None:
+    """Raises EdgeError unless the body, if any, is framed by one valid Content-Length."""
+    if headers.get("Transfer-Encoding") is not None:
+        raise EdgeError(
+            HTTPStatus.LENGTH_REQUIRED, "LengthRequired", "Send the body with a Content-Length"
+        )
+    # Repeated headers that agree are one length; any other repetition is ambiguous.
+    values = {value.strip() for value in headers.get_all("Content-Length", [])}
+    if len(values) > 1 or not all(value.isascii() and value.isdigit() for value in values):
+        raise EdgeError(
+            HTTPStatus.BAD_REQUEST,
+            "InvalidRequest",
+            "Content-Length must be one whole number of bytes",
+        )
+    if values and int(values.pop()) > MAX_BODY_BYTES:
+        raise EdgeError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "PayloadTooLarge",
+            f"The body may be at most {MAX_BODY_BYTES} bytes",
+        )
+
+
+def gateway_cors_headers(app: Chalice) -> dict[str, str]:
+    """What the gateway's own answers carry for browsers: the routes' one allowed origin."""
+    origins = {
+        route.cors.allow_origin
+        for methods in app.routes.values()
+        for route in methods.values()
+        if route.cors is not None
+    }
+    if len(origins) > 1:
+        raise SystemExit(f"the app's routes allow different origins: {sorted(origins)}")
+    return {"Access-Control-Allow-Origin": origins.pop()} if origins else {}
+
+
+class Server(ThreadedHTTPServer):
+    # The listen backlog: connections the kernel holds until the server accepts them.
+    # Past it, a client's connection is reset (macOS, BSD) or held up for a second (Linux).
+    request_queue_size = 128
+
+
+def check_api_key(method: str, path: str, headers: Message, api_key: str | None) -> None:
+    """Raises EdgeError where the API wants a key (tools.edge's routes) and it is missing."""
+    if api_key is None or method == "OPTIONS" or not path.startswith(edge.KEYED_PATH_PREFIX):
+        return
+    given = headers.get(edge.API_KEY_HEADER, "")
+    if not hmac.compare_digest(given.encode(), api_key.encode()):
+        # API Gateway's own answer to a missing or unknown key.
+        raise EdgeError(HTTPStatus.FORBIDDEN, "Forbidden", "Forbidden")
+
+
+class RequestHandler(ChaliceRequestHandler):
+    """chalice.local's handler, with the edge's answers in front of it (module docstring)."""
+
+    # Seconds a connection may sit idle, mid-request included, before it is closed.
+    timeout = 30
+
+    def __init__(
+        self,
+        *args: Any,
+        routes: RouteMatcher,
+        cors_headers: dict[str, str],
+        api_key: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # Set before the base class's __init__, which handles the whole connection.
+        self.routes = routes
+        self.cors_headers = cors_headers
+        self.api_key = api_key
+        super().__init__(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server dispatches on do_<METHOD>: any method goes to the app, which
+        # answers one that its path lacks with 405 and Allow.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    def parse_request(self) -> bool:
+        """Reads the request line and headers, then refuses, as API Gateway does before
+        any integration runs, a body it cannot frame and a path the API does not have."""
+        if not super().parse_request():
+            return False
+        try:
+            check_body_framing(self.headers)
+            self.check_path()
+            check_api_key(self.command, self.path, self.headers, self.api_key)
+        except EdgeError as error:
+            self.send_edge_error(error)
+            return False
+        return True
+
+    def check_path(self) -> None:
+        try:
+            self.routes.match_route(self.path)
+        except ValueError:
+            raise EdgeError(HTTPStatus.NOT_FOUND, NOT_FOUND["code"], NOT_FOUND["message"]) from None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server's own refusals (a malformed request line, headers too long...)
+        # quote the request back in HTML; the status's phrase alone, as JSON, says enough.
+        status = HTTPStatus(code)
+        # Refusing a request line, http.server has not taken its version, and would answer
+        # as HTTP/0.9 does: with no status line and no headers.
+        self.request_version = self.protocol_version
+        self.send_edge_error(EdgeError(status, "".join(status.phrase.split()), status.phrase))
+
+    def send_edge_error(self, error: EdgeError) -> None:
+        self.log_error("code %d, %s", error.status, error.body["code"])
+        body = json.dumps(error.body, separators=(",", ":")).encode()
+        self.send_response(error.status)
+        # The body was not read, so nothing more on this connection can be framed.
+        self.send_header("Connection", "close")
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            **self.cors_headers,
+            **NOSNIFF,
+        }
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        # The gateway's 401, 403 and 500, readable by a page on another origin.
+        error.headers = {**error.headers, **self.cors_headers}
+        super()._send_error_response(error)
+
+
+def create_server(stage: str, host: str, port: int) -> LocalDevServer:
+    """The app of the stage behind RequestHandler, as chalice.cli.create_local_server
+    and chalice.local.create_local_server make it for `chalice local`."""
+    factory = CLIFactory(str(PROJECT_DIR), debug=False, environ=os.environ)
+    config: Config = factory.create_config_obj(chalice_stage_name=stage)
+    app = config.chalice_app
+    validate_routes(app.routes)
+    # As chalice.local does: current_request becomes per thread.
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    handler = partial(
+        RequestHandler,
+        routes=RouteMatcher(list(app.routes)),
+        cors_headers=gateway_cors_headers(app),
+        api_key=os.environ.get(API_KEY_VARIABLE) or None,
+    )
+    return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=Server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default="local")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    # What the chalice CLI sets up before `chalice local` loads the app.
+    os.environ["AWS_CHALICE_CLI_MODE"] = "true"
+    os.chdir(PROJECT_DIR)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    server = create_server(args.stage, args.host, args.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+
+
+if __name__ == "__main__":
+    main()
