@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit lint lint-iac package policy provision deploy destroy layer bench cost clean
+.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers cost clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -55,8 +55,12 @@ provision: $(INSTALLED)
 	$(BIN)/python -m tools.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
 
 ## Deploy a stage to AWS with Chalice: provision, policy, then chalice deploy.
-deploy: provision policy
+deploy: deploy-check provision policy
 	$(BIN)/chalice deploy --stage $(STAGE)
+
+# Before any AWS call: a stage Chalice cannot deploy as configured (tools.stage).
+deploy-check: $(INSTALLED)
+	$(BIN)/python -m tools.stage --check-deploy $(STAGE)
 
 ## Remove a stage's Chalice resources (functions, API, roles). Its table and secret stay.
 destroy: $(INSTALLED)
@@ -65,16 +69,21 @@ destroy: $(INSTALLED)
 
 ## Package a stage for CloudFormation: build/$(STAGE)/sam.json and deployment.zip (STAGE=dev|prod).
 ## API=http: an HTTP API in place of the REST API, in build/$(STAGE)-http/.
+## API_KEYS=1 (or 0): /todos require an API key under a usage plan, whatever the stage says.
 API ?= rest
 package: $(INSTALLED)
-	$(BIN)/python -m tools.package --stage $(STAGE) --api $(API)
+	$(BIN)/python -m tools.package --stage $(STAGE) --api $(API) \
+	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
-## Package prod, then lint its template before and after the SAM transform (as it deploys):
-## cfn-lint, and checkov in its own .venv-checkov.
+## Package every variant (prod REST, HTTP and with API keys; dev), then lint each template
+## before and after the SAM transform (as it deploys): cfn-lint, and checkov in .venv-checkov.
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage prod
 	$(BIN)/python -m tools.package --stage prod --api http
-	$(BIN)/python -m tools.lint_iac build/prod/sam.json build/prod-http/sam.json
+	$(BIN)/python -m tools.package --stage prod --api-keys --out build/prod-api-keys
+	$(BIN)/python -m tools.package --stage dev
+	$(BIN)/python -m tools.lint_iac build/prod/sam.json build/prod-http/sam.json \
+	  build/prod-api-keys/sam.json build/dev/sam.json
 
 ## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.
 ## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.
@@ -87,10 +96,17 @@ layer: $(INSTALLED)
 	cd build/layer-$(ARCH) && rm -f ../layer-$(ARCH).zip && $(abspath $(BIN))/python -m zipfile -c ../layer-$(ARCH).zip python
 	@ls -l build/layer-$(ARCH).zip
 
-## Print benchmark figures: the prod Lambda zip's size, and cold starts against minimal
-## Chalice apps (offline; not part of make test). BENCH_ARGS: e.g. --runs 15, --bytecode.
+## Print benchmark figures: the prod Lambda zip's size, cold starts against minimal
+## Chalice apps, and the warm path against the smallest Chalice app and a bare handler
+## (offline; not part of make test). BENCH_ARGS: e.g. --runs 15, --no-bytecode, --sections warm.
 bench: $(INSTALLED)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## Print GET /todos/{id} in todo-api and its peers (Powertools, FastAPI, Flask, Chalice, a
+## bare handler), cold and warm, each in a virtualenv under build/peers/ (made from PyPI
+## on first use). BENCH_ARGS: e.g. --runs 31 --warm-processes 7.
+bench-peers: $(INSTALLED)
+	$(BIN)/python -m bench.peers_bench $(BENCH_ARGS)
 
 ## Print a stage's monthly cost, line by line (offline; prices dated in tools/prices.json).
 ## Default: prod, REST and HTTP side by side, the traffic profile of docs/deploy.md. Each

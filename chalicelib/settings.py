@@ -95,9 +95,28 @@ def _jwks_url(issuer: str) -> str:
     )
 
 
+# What OIDC_SETTINGS_PARAMETER stands for: the pool's issuer and its app client.
+_PUBLISHED = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_AUDIENCE")
+
+
+def _issuer_and_client() -> tuple[str | None, str | None]:
+    """OIDC_ISSUER and OIDC_CLIENT_ID, or the pool published in OIDC_SETTINGS_PARAMETER."""
+    parameter = _optional("OIDC_SETTINGS_PARAMETER")
+    if parameter is None:
+        return _optional("OIDC_ISSUER"), _optional("OIDC_CLIENT_ID")
+    written = [name for name in _PUBLISHED if _optional(name)]
+    if written:
+        raise ConfigurationError(f"set OIDC_SETTINGS_PARAMETER or {', '.join(written)}, not both")
+    # Imported here: only a stage whose pool is published in SSM reads it (and loads boto3).
+    from chalicelib import identity
+
+    pool = identity.published_pool(parameter)
+    return pool.issuer, pool.client_id
+
+
 def oidc_settings() -> OidcSettings | None:
     """The stage's OIDC issuer, or None on a stage that verifies HS256 tokens only."""
-    issuer = _optional("OIDC_ISSUER")
+    issuer, client_id = _issuer_and_client()
     if issuer is None:
         stray = [name for name in _OIDC_ONLY if _optional(name)]
         if stray:
@@ -107,7 +126,7 @@ def oidc_settings() -> OidcSettings | None:
         issuer=issuer,
         jwks_url=_jwks_url(issuer),
         audience=_optional("OIDC_AUDIENCE"),
-        client_id=_optional("OIDC_CLIENT_ID"),
+        client_id=client_id,
         accept_hs256=_flag("ACCEPT_HS256_WITH_OIDC"),
     )
     _exactly_one("OIDC_AUDIENCE", settings.audience, "OIDC_CLIENT_ID", settings.client_id)

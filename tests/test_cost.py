@@ -10,7 +10,10 @@ from chalicelib.model import NewTodo, create_todo
 from tools import cost
 from tools.stage import load_stage
 
-PROD = load_stage("prod")
+# prod as an HS256 stage, whose HTTP API keeps the authorizer Lambda: the authorizer's
+# lines are priced on it. prod itself has a user pool (tools.cognito), so its HTTP API
+# has API Gateway's JWT authorizer (see the gateway tests).
+PROD = dataclasses.replace(load_stage("prod"), identity="secret", function_variables={})
 PRICES = cost.load_prices()
 # The original example: 5M requests, 512 MB, 500 ms, x86_64, HTTP API, free tier, 1 KB.
 SEED = {
@@ -46,7 +49,8 @@ class TestTheOriginalExample:
         assert found["Data transfer out"] == 0.45
 
     def test_the_command_prints_them_apart_from_what_this_api_adds(self, capsys):
-        cost.main(SEED_ARGS)
+        # prod's HTTP API has API Gateway's JWT authorizer; price the Lambda one here.
+        cost.main([*SEED_ARGS, "--authorizer", "lambda"])
         out = capsys.readouterr().out
         original, _, added = out.partition("What this API adds:")
         for name, price in [
@@ -131,6 +135,9 @@ class TestTheGateway:
         assert cost.authorizer_for("http", cost.inputs_for(other_issuer)) == "lambda"
         assert cost.authorizer_for("rest", cost.inputs_for(oidc)) == "lambda"
         assert cost.authorizer_for("http", cost.inputs_for(PROD)) == "lambda"
+        assert cost.authorizer_for("http", cost.inputs_for(load_stage("prod"))) == "jwt"
+        # dev also accepts HS256 tokens: its HTTP API keeps the authorizer Lambda.
+        assert cost.authorizer_for("http", cost.inputs_for(load_stage("dev"))) == "lambda"
         both = {**oidc.environment, "ACCEPT_HS256_WITH_OIDC": "true"}
         mixed = dataclasses.replace(oidc, environment=both)
         assert cost.authorizer_for("http", cost.inputs_for(mixed)) == "lambda"
@@ -302,3 +309,30 @@ def test_x_ray_records_the_reservoir_and_5_percent_of_the_rest():
     assert cost.traces_recorded(1_000) == pytest.approx(1_000, rel=0.01)
     busy = cost.traces_recorded(1_000_000_000)
     assert busy == pytest.approx(cost.MONTH_SECONDS + 0.05 * (1e9 - cost.MONTH_SECONDS))
+
+
+class TestWhatTheReleasePackagingAdds:
+    def test_provisioned_concurrency_bills_each_function_all_month(self):
+        estimate = cost.estimate(cost.inputs_for(PROD), PRICES, "rest")
+        (warm,) = [i for i in estimate.items if i.name.startswith("Provisioned concurrency")]
+        environments = PROD.release.provisioned_concurrency * 2
+        memory_gb = PROD.runtime.memory_mb / 1024
+        assert warm.quantity == pytest.approx(environments * memory_gb * 730 * 3600)
+        assert warm.price == PRICES.prices["lambda_provisioned_gb_seconds_arm64"]
+
+    def test_the_waf_is_priced_on_the_rest_api_of_a_stage_that_has_one(self):
+        rest, http = costs("rest"), costs("http")
+        assert rest["WAF: web ACL"] == 5.0
+        assert rest["WAF: rules"] == 3.0
+        assert rest["WAF: requests"] == pytest.approx(0.6 * cost.DEFAULT_REQUESTS / 1e6)
+        assert not [name for name in http if name.startswith("WAF")]
+
+    def test_a_cheap_stage_pays_for_its_alarms_and_dashboard_only(self):
+        dev = costs("rest", stage=load_stage("dev"))
+        assert not [n for n in dev if n.startswith(("WAF", "Provisioned"))]
+        assert dev["CloudWatch alarms"] == pytest.approx(0.8)
+        assert dev["CloudWatch dashboard"] == 3.0
+
+    def test_the_free_tier_covers_ten_alarms_and_three_dashboards(self):
+        free = costs("rest", free_tier=True)
+        assert (free["CloudWatch alarms"], free["CloudWatch dashboard"]) == (0, 0)

@@ -1,6 +1,7 @@
 """The HTTP API variant (`make package STAGE=prod API=http`): its template, and what it
-makes of a Cognito stage. The package is built once for the module; the JWT authorizer's
-shape is checked on the prod stage's model with a Cognito issuer put in its environment.
+makes of a Cognito stage. The package is built once for the module. prod has a user pool
+of its own (identity cognito); the other shapes are checked on prod's model made an
+HS256 stage, then given an issuer in its environment.
 """
 
 import dataclasses
@@ -12,10 +13,12 @@ import pytest
 
 from app import app
 from chalicelib import auth
-from tools import http_api, lint_iac, package
+from tools import cognito, http_api, lint_iac, package
 from tools.stage import deployed_stage
 
-STAGE = deployed_stage("prod")
+PROD = deployed_stage("prod")
+# prod as it would be without its pool: HS256 tokens signed with the stage secret.
+STAGE = dataclasses.replace(PROD, identity="secret", function_variables={})
 COGNITO_ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1"
 CHALICE_ROUTES = {(method, path) for path, methods in app.routes.items() for method in methods}
 
@@ -73,6 +76,33 @@ def test_an_hs256_stage_keeps_the_lambda_authorizer_at_payload_1_0_with_one_iden
     assert authorizer["identitySource"] == "$request.header.Authorization"
     assert authorizer["authorizerResultTtlInSeconds"] == http_api.AUTHORIZER_CACHE_SECONDS
     assert "JwtAuth.Arn" in authorizer["authorizerUri"]["Fn::Sub"]
+
+
+def test_prods_own_pool_is_the_jwt_authorizers_issuer_by_sub_and_its_client_by_ref():
+    assert http_api.uses_jwt_authorizer(PROD)
+    scheme = http_api.definition(PROD, app)["components"]["securitySchemes"]["jwt_auth"]
+    assert scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"] == {
+        "issuer": {
+            "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}",
+        },
+        "audience": [{"Ref": cognito.CLIENT}],
+    }
+
+
+def test_prod_requires_each_routes_scope_from_its_pools_tokens():
+    routes = operations(http_api.definition(PROD, app))
+    scopes = {key: op["security"] for key, op in routes.items() if "security" in op}
+    assert scopes[("GET", "/todos")] == [{"jwt_auth": [auth.READ_SCOPE]}]
+    assert scopes[("DELETE", "/todos/{todo_id}")] == [{"jwt_auth": [auth.WRITE_SCOPE]}]
+
+
+def test_a_pool_stage_that_also_accepts_hs256_keeps_the_lambda_authorizer():
+    both = dataclasses.replace(
+        PROD,
+        function_variables={"jwt_auth": {"ACCEPT_HS256_WITH_OIDC": "true"}},
+    )
+    assert not http_api.uses_jwt_authorizer(both)
+    assert not http_api.uses_jwt_authorizer(deployed_stage("dev"))
 
 
 def test_a_cognito_stage_uses_the_native_jwt_authorizer_for_its_app_client():
@@ -138,8 +168,7 @@ def template(built: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def rest_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = package.build("prod", tmp_path_factory.mktemp("package") / "prod")
-    return json.loads((out / "sam.json").read_text())
+    return package.chalice_template("prod", tmp_path_factory.mktemp("package") / "prod")
 
 
 def of_type(template: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -186,7 +215,8 @@ def test_the_stage_name_throttling_and_access_logs_are_kept(template, rest_templ
 @pytest.mark.integration
 def test_invoke_permissions_name_this_api_only(template: dict[str, Any]):
     permissions = of_type(template, "AWS::Lambda::Permission")
-    assert set(permissions) == {"APIHandlerInvokePermission", "JwtAuthInvokePermission"}
+    # prod's JWT authorizer is API Gateway's own: no authorizer Lambda to invoke.
+    assert set(permissions) == {"APIHandlerInvokePermission"}
     for permission in permissions.values():
         text, variables = permission["Properties"]["SourceArn"]["Fn::Sub"]
         assert text.endswith(":${ApiId}/*")
@@ -194,9 +224,15 @@ def test_invoke_permissions_name_this_api_only(template: dict[str, Any]):
 
 
 @pytest.mark.integration
-def test_everything_else_is_the_rest_templates(template, rest_template):
-    rest = {n: r for n, r in rest_template["Resources"].items() if n != "RestAPI"}
-    http = {n: r for n, r in template["Resources"].items() if n != http_api.HTTP_API}
+def test_everything_else_is_the_rest_templates(rest_template):
+    # Before tools.release, which adds to both variants alike (tests/test_release.py).
+    variant = http_api.http_variant(PROD, rest_template)
+    rest = {
+        n: r
+        for n, r in rest_template["Resources"].items()
+        if n != "RestAPI" and not n.startswith(http_api.AUTHORIZER_ID)
+    }
+    http = {n: r for n, r in variant["Resources"].items() if n != http_api.HTTP_API}
     assert set(http) == set(rest)
     for name, resource in rest.items():
         if resource["Type"] != "AWS::Lambda::Permission":
@@ -210,11 +246,13 @@ def test_the_endpoint_output_points_at_the_http_api_stage(template: dict[str, An
 
 
 @pytest.mark.integration
-def test_on_a_cognito_stage_the_authorizer_lambda_is_gone(rest_template):
+def test_on_a_cognito_stage_the_authorizer_lambda_and_its_layer_are_gone(rest_template):
+    assert cognito.LAYER_PARAMETER in rest_template["Parameters"]
     variant = http_api.http_variant(COGNITO, rest_template)
     assert "JwtAuth" not in variant["Resources"]
     assert not [name for name in variant["Resources"] if name.startswith("JwtAuth")]
     assert "JwtAuth" not in json.dumps(variant)
+    assert cognito.LAYER_PARAMETER not in json.dumps(variant)
     translated = lint_iac.translate(variant)
     assert not [r for r in translated["Resources"].values() if "Serverless" in r["Type"]]
 
@@ -228,3 +266,21 @@ def test_the_transform_makes_one_stage_and_no_routes_of_its_own(template: dict[s
     assert "AWS::ApiGatewayV2::Route" not in kinds
     api = next(r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
     assert set(operations(api["Properties"]["Body"])) == CHALICE_ROUTES
+
+
+@pytest.mark.integration
+def test_prods_pool_stays_and_its_jwt_authorizer_names_it_by_sub_and_ref(template):
+    for name in (cognito.USER_POOL, cognito.RESOURCE_SERVER, cognito.CLIENT, cognito.DOMAIN):
+        assert name in template["Resources"], name
+    body = template["Resources"][http_api.HTTP_API]["Properties"]["DefinitionBody"]
+    scheme = body["components"]["securitySchemes"]["jwt_auth"]["x-amazon-apigateway-authorizer"]
+    assert scheme["jwtConfiguration"] == {
+        "issuer": cognito.ISSUER_SUB,
+        "audience": [{"Ref": cognito.CLIENT}],
+    }
+    assert "Parameters" not in template
+    translated = lint_iac.translate(template)
+    (api,) = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    text = json.dumps(api)
+    assert '"Ref": "UserPoolClient"' in text
+    assert "${UserPool}" in text

@@ -3,12 +3,14 @@
 import dataclasses
 from collections.abc import Sequence
 
-from chalicelib import signing, store
+from chalicelib import identity, signing, store
 from tools import iam, package
 from tools.policy import function_policy
 from tools.stage import API_HANDLER, deployed_stage
 
 PROD = deployed_stage("prod")
+# prod as an HS256 stage: its authorizer verifies with the secret, not a user pool's keys.
+HS256_PROD = dataclasses.replace(PROD, identity="secret", function_variables={})
 
 
 class Labels(iam.Target):
@@ -32,18 +34,40 @@ def sids(target: iam.Target, functions: Sequence[str]) -> list[str]:
     return [statement["Sid"] for statement in iam.statements(target, functions)]
 
 
+class PublishedPool(Labels):
+    """A deploy path that hands the authorizer the user pool through SSM (chalice deploy)."""
+
+    def identity_settings(self) -> str:
+        return f"the pool's parameter {self.identity_parameter}"
+
+
 def test_the_api_handler_alone_gets_the_table():
-    assert sids(Labels(PROD), ["handler"]) == [
+    assert sids(Labels(HS256_PROD), ["handler"]) == [
         "TodoTable",
         "SigningSecret",
         "FunctionLogs",
         "Tracing",
     ]
-    assert sids(Labels(PROD), ["authorizer"]) == ["SigningSecret", "FunctionLogs", "Tracing"]
+    assert sids(Labels(HS256_PROD), ["authorizer"]) == ["SigningSecret", "FunctionLogs", "Tracing"]
+
+
+def test_a_pool_only_authorizer_reads_no_secret_and_the_pool_where_it_is_published():
+    assert sids(Labels(PROD), ["handler"])[:2] == ["TodoTable", "SigningSecret"]
+    assert sids(Labels(PROD), ["authorizer"]) == ["FunctionLogs", "Tracing"]
+    granted = {s["Sid"]: s for s in iam.statements(PublishedPool(PROD), ["authorizer"])}
+    assert list(granted) == ["UserPoolSettings", "FunctionLogs", "Tracing"]
+    assert granted["UserPoolSettings"]["Action"] == sorted(identity.IAM_ACTIONS)
+    assert granted["UserPoolSettings"]["Resource"] == "the pool's parameter todo-api/prod/oidc"
+
+
+def test_an_authorizer_that_also_accepts_hs256_reads_the_secret_and_the_pool():
+    dev = deployed_stage("dev")
+    assert sids(PublishedPool(dev), ["authorizer"])[:2] == ["SigningSecret", "UserPoolSettings"]
+    assert "UserPoolSettings" not in sids(PublishedPool(dev), ["handler"])
 
 
 def test_each_statement_grants_what_chalicelib_declares_on_the_targets_resource():
-    granted = {s["Sid"]: s for s in iam.statements(Labels(PROD), ["handler", "authorizer"])}
+    granted = {s["Sid"]: s for s in iam.statements(Labels(HS256_PROD), ["handler", "authorizer"])}
     assert granted["TodoTable"] == {
         "Sid": "TodoTable",
         "Effect": "Allow",
@@ -99,10 +123,11 @@ def test_the_policy_files_and_the_template_grant_alike_but_for_what_the_template
     for function, role in ((API_HANDLER, "ApiHandlerRole"), ("jwt_auth", "JwtAuthRole")):
         in_file = function_policy("prod", function)["Statement"]
         in_template = merged[f"{role}DataPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-        # The template makes the log groups; Chalice adds the policy file, X-Ray and all.
+        # The template makes the log groups; Chalice adds the policy file, X-Ray and all;
+        # the authorizer gets the user pool's ids by Ref, not from a parameter.
         expected = [
             (s["Sid"], [a for a in s["Action"] if a != iam.CREATE_LOG_GROUP])
             for s in in_file
-            if s["Sid"] != "Tracing"
+            if s["Sid"] not in ("Tracing", "UserPoolSettings")
         ]
         assert [(s["Sid"], s["Action"]) for s in in_template] == expected, function

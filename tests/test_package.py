@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chalicelib import signing, store
-from tools import lint_iac, package
+from tools import bytecode, lint_iac, local_server, package
 from tools.stage import StageError, deployed_stage
 from tools.table import KEY_SCHEMA
 
@@ -106,7 +106,20 @@ def test_package_leaves_template_zip_and_merge_template(built: Path) -> None:
 @pytest.mark.integration
 def test_every_reference_names_a_resource(template: dict[str, Any]) -> None:
     # Chalice 1.34 alone names the API handler's log group after a missing `ApiHandler`.
-    known = set(template["Resources"]) | PSEUDO_PARAMETERS
+    resources = template["Resources"]
+    # SAM's own: a function's alias where it publishes one, and an API's stage.
+    sam_references = {
+        f"{name}.{suffix}"
+        for name, resource in resources.items()
+        for suffix, present in (
+            ("Alias", "AutoPublishAlias" in resource.get("Properties", {})),
+            ("Stage", resource["Type"] == "AWS::Serverless::Api"),
+        )
+        if present
+    }
+    known = (
+        set(resources) | sam_references | set(template.get("Parameters", {})) | PSEUDO_PARAMETERS
+    )
     assert references(template["Resources"]) | references(template["Outputs"]) <= known
 
 
@@ -152,19 +165,22 @@ def test_api_handler_role_gets_the_table_by_its_arn(resources: dict[str, Any]) -
 
 
 @pytest.mark.integration
-def test_every_function_role_may_read_the_signing_secret(resources: dict[str, Any]) -> None:
+def test_the_api_handler_alone_may_read_the_signing_secret(resources: dict[str, Any]) -> None:
+    # prod's authorizer verifies its user pool's tokens only (tools.cognito): no secret.
     parameter = ENV["JWT_SECRET_PARAMETER"]
+    readers = {}
     for name, function in of_type(resources, "AWS::Serverless::Function").items():
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-        granted = [
+        readers[name] = [
             s
             for p in of_type(resources, "AWS::IAM::Policy").values()
             if {"Ref": role} in p["Properties"]["Roles"]
             for s in statements(p["Properties"]["PolicyDocument"])
             if set(as_list(s["Action"])) == signing.IAM_ACTIONS
         ]
-        assert granted, name
-        assert all(s["Resource"]["Fn::Sub"].endswith(f":parameter{parameter}") for s in granted)
+    assert {name for name, granted in readers.items() if granted} == {"APIHandler"}
+    for granted in readers["APIHandler"]:
+        assert granted["Resource"]["Fn::Sub"].endswith(f":parameter{parameter}")
 
 
 @pytest.mark.integration
@@ -201,6 +217,26 @@ def test_gateway_errors_carry_the_stage_origin(resources: dict[str, Any]) -> Non
     for response_type in ("DEFAULT_4XX", "DEFAULT_5XX"):
         headers = responses[response_type]["responseParameters"]
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == ORIGIN
+
+
+@pytest.mark.integration
+def test_an_unknown_path_is_the_json_404_make_run_answers_with_cors(
+    resources: dict[str, Any],
+) -> None:
+    # API Gateway's default is a 403 that quotes the Authorization header back.
+    body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    missing = body["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["statusCode"] == 404
+    assert missing["responseParameters"] == {
+        "gatewayresponse.header.Access-Control-Allow-Origin": ORIGIN,
+        "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+    }
+    (template,) = missing["responseTemplates"].values()
+    assert list(missing["responseTemplates"]) == ["application/json"]
+    assert json.loads(template) == local_server.NOT_FOUND
+    assert set(local_server.NOT_FOUND) == {"message", "code"}
+    # A mapping template: "$" and "#" would be read as its code, not sent as they are.
+    assert not {"$", "#"} & set(template)
 
 
 @pytest.mark.integration
@@ -276,7 +312,10 @@ def test_zip_holds_the_app_and_its_runtime_requirements_only(built: Path) -> Non
     assert {"chalicelib", "jwt", "uuid6"} <= top
     assert "chalicelib/openapi.json" in names
     assert not top & {"boto3", "botocore", "s3transfer", "moto", "tests", "tools"}
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    # Bytecode only as tools.bytecode adds it: one file per module shipped, none stale.
+    compiled = {name for name in names if name.endswith(".pyc")}
+    sources = {name for name in names if name.endswith(".py")}
+    assert compiled == {bytecode.pyc_name(name) for name in sources}
     assert archive.stat().st_size < 1024 * 1024
 
 

@@ -9,7 +9,7 @@ from chalice.app import AuthRequest
 from chalice.test import Client
 
 from app import app
-from chalicelib import auth, aws, signing, store
+from chalicelib import auth, aws, identity, signing, store
 from tests.aws_calls import CallRecorder
 from tests.conftest import AWS_CALLS, DEV, DEV_SECRET
 from tests.stack import PROJECT_DIR as ROOT
@@ -65,7 +65,7 @@ def test_make_policy_leaves_committed_files_unchanged():
 
 
 @pytest.mark.parametrize(("stage", "function"), EVERY_POLICY)
-def test_data_actions_name_only_the_stages_table_and_secret(stage, function):
+def test_data_actions_name_only_the_stages_table_secret_and_user_pool(stage, function):
     policy = committed(stage, function)
     resources = {
         action: statement["Resource"]
@@ -75,13 +75,23 @@ def test_data_actions_name_only_the_stages_table_and_secret(stage, function):
     for action in data_actions(policy):
         if action.startswith("dynamodb:"):
             assert resources[action] == [f"arn:aws:dynamodb:*:*:table/todo-api-{stage}"]
-        else:
-            assert resources[action] == [f"arn:aws:ssm:*:*:parameter/todo-api/{stage}/jwt-secret"]
+    parameters = {
+        resource
+        for statement in policy["Statement"]
+        if "ssm:GetParameter" in statement["Action"]
+        for resource in statement["Resource"]
+    }
+    # The secret, and for the authorizer the user pool's ids that `make provision` publishes.
+    assert parameters <= {
+        f"arn:aws:ssm:*:*:parameter/todo-api/{stage}/jwt-secret",
+        f"arn:aws:ssm:*:*:parameter/todo-api/{stage}/oidc",
+    }
+    assert parameters
 
 
 @pytest.mark.parametrize("stage", DEPLOYED)
-def test_the_authorizer_can_read_the_secret_and_nothing_else(stage):
-    assert data_actions(committed(stage, AUTHORIZER)) == signing.IAM_ACTIONS
+def test_the_authorizer_can_read_parameters_and_nothing_else(stage):
+    assert data_actions(committed(stage, AUTHORIZER)) == signing.IAM_ACTIONS | identity.IAM_ACTIONS
 
 
 @pytest.mark.parametrize(("stage", "function"), EVERY_POLICY)

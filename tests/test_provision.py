@@ -38,7 +38,8 @@ def ssm(mocked_aws):
 
 
 def run(ddb, ssm, stage, **options):
-    return list(provision(ddb, ssm, stage, sleep=no_sleep, **options))
+    idp = boto3.client("cognito-idp")
+    return list(provision(ddb, ssm, stage, sleep=no_sleep, idp=idp, **options))
 
 
 def record_calls(client):
@@ -99,18 +100,22 @@ def test_prod_refuses_deletion_and_dev_allows_it(ddb, ssm):
 
 
 def test_a_second_run_only_reads(ddb, ssm):
-    run(ddb, ssm, "prod")
+    first = run(ddb, ssm, "prod")
     dynamodb_calls, ssm_calls = record_calls(ddb), record_calls(ssm)
 
     lines = run(ddb, ssm, "prod")
 
-    assert lines == [
+    assert lines[:2] == [
         f"table {PROD['TABLE_NAME']}: unchanged",
         f"secret {PROD['JWT_SECRET_PARAMETER']}: unchanged",
     ]
+    # The user pool's lines (tests/test_cognito_pool.py): the same ids, nothing new.
+    assert lines[2:] == [line.replace("created", "unchanged") for line in first[2:]]
+    assert all(line.endswith(("unchanged", ")")) for line in lines)
     assert dynamodb_calls
     assert all(call.startswith(("Describe", "List")) for call in dynamodb_calls), dynamodb_calls
-    assert ssm_calls == ["DescribeParameters"]
+    # The secret's metadata, and the published user pool's value (not the secret's).
+    assert ssm_calls == ["DescribeParameters", "GetParameter"]
 
 
 def test_an_existing_table_is_brought_to_the_wanted_settings_in_place(ddb):
@@ -235,7 +240,7 @@ def test_an_existing_secret_is_never_overwritten(ddb, ssm):
 
     lines = run(ddb, ssm, "prod")
 
-    assert lines[-1] == f"secret {name}: unchanged"
+    assert f"secret {name}: unchanged" in lines
     assert secret_value(ssm, name) == "x" * 64
     assert ssm.get_parameter(Name=name)["Parameter"]["Version"] == 1
 
@@ -294,12 +299,15 @@ def test_main_provisions_a_stage_end_to_end_and_never_prints_the_secret(
     assert main(["--stage", "prod", "--rotate-secret"]) == 0
     second = capsys.readouterr()
 
-    assert first.out.splitlines() == [
+    assert first.out.splitlines()[:3] == [
         "provisioning stage prod in eu-west-1",
         f"table {PROD['TABLE_NAME']}: created (on-demand, KMS encryption, point-in-time "
         f"recovery, TTL on {TTL_ATTRIBUTE}, deletion protection on)",
         f"secret {PROD['JWT_SECRET_PARAMETER']}: created (SecureString)",
     ]
+    assert first.out.splitlines()[3].startswith("user pool todo-api-prod-users: created")
+    parameter = PROD_STAGE.function_environment("jwt_auth")["OIDC_SETTINGS_PARAMETER"]
+    assert first.out.splitlines()[-1] == f"parameter {parameter}: created"
     assert second.out.splitlines()[1] == f"table {PROD['TABLE_NAME']}: unchanged"
     ssm = boto3.client("ssm", region_name="eu-west-1")
     value = secret_value(ssm, PROD["JWT_SECRET_PARAMETER"])

@@ -146,3 +146,70 @@ def test_the_api_handler_has_the_stage_policy_file_and_other_functions_their_own
         API_HANDLER: own["iam_policy_file"],
         "jwt_auth": own["lambda_functions"]["jwt_auth"]["iam_policy_file"],
     }
+
+
+def test_a_stage_names_who_issues_its_tokens_the_stage_secret_by_default(config_file):
+    config_file(
+        {
+            "app_name": "notes",
+            "stages": {
+                "prod": {"environment_variables": DEPLOYED_ENV},
+                "dev": {"identity": "cognito", "environment_variables": DEPLOYED_ENV},
+            },
+        }
+    )
+    assert load_stage("prod").identity == "secret"
+    assert load_stage("dev").identity == "cognito"
+
+
+def test_an_unknown_identity_is_refused_naming_the_known_ones(config_file):
+    stages = {"prod": {"identity": "auth0", "environment_variables": DEPLOYED_ENV}}
+    config_file({"app_name": "notes", "stages": stages})
+    with pytest.raises(StageError, match=r"identity 'auth0' is not one of \['secret', 'cognito'\]"):
+        load_stage("prod")
+
+
+def test_a_functions_environment_is_the_stages_then_its_own(config_file):
+    functions = {"jwt_auth": {"environment_variables": {"STAGE": "auth", "EXTRA": "1"}}}
+    stages = {
+        "prod": {
+            "environment_variables": {**DEPLOYED_ENV, "STAGE": "prod"},
+            "lambda_functions": functions,
+        }
+    }
+    config_file({"app_name": "notes", "stages": stages})
+    stage = load_stage("prod")
+    assert stage.function_environment("jwt_auth") == {**DEPLOYED_ENV, "STAGE": "auth", "EXTRA": "1"}
+    assert stage.function_environment(API_HANDLER) == stage.environment
+    assert "EXTRA" not in stage.environment
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_the_deployed_stages_have_a_user_pool_that_only_their_authorizer_is_told_of(name):
+    stage = deployed_stage(name)
+    assert stage.identity == "cognito"
+    assert stage.function_environment("jwt_auth")["OIDC_SETTINGS_PARAMETER"] == (
+        f"/todo-api/{name}/oidc"
+    )
+    assert not [variable for variable in stage.environment if variable.startswith("OIDC_")]
+
+
+def test_chalice_deploy_of_a_cognito_stage_needs_the_authorizers_layer(config_file):
+    layered = {"jwt_auth": {"layers": ["arn:aws:lambda:us-east-1:123456789012:layer:c:1"]}}
+    stages = {
+        "prod": {"identity": "cognito", "environment_variables": DEPLOYED_ENV},
+        "dev": {
+            "identity": "cognito",
+            "environment_variables": DEPLOYED_ENV,
+            "lambda_functions": layered,
+        },
+        "plain": {"environment_variables": DEPLOYED_ENV},
+    }
+    config_file({"app_name": "notes", "stages": stages})
+    protection = {"prod": True, "dev": False, "plain": False}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stage_module, "DELETION_PROTECTION", protection)
+        with pytest.raises(StageError, match="cryptography layer"):
+            stage_module.check_chalice_deploy("prod")
+        stage_module.check_chalice_deploy("dev")
+        stage_module.check_chalice_deploy("plain")

@@ -40,7 +40,7 @@ from chalicelib.model import NewTodo, Todo, TodoChanges, create_todo
 from chalicelib.paging import Page
 from chalicelib.store import TodoStore
 from chalicelib.validation import DEFAULT_PAGE_SIZE
-from tools import http_api, package
+from tools import alarms, edge, http_api, package
 from tools.stage import DeployedStage, Stage, load_stage
 
 PRICES_PATH = Path(__file__).with_name("prices.json")
@@ -565,6 +565,7 @@ def estimate(inputs: Inputs, prices: PriceList, api: str) -> Estimate:
     builder.logs(average, runs)
     if inputs.stage.runtime.xray:
         builder.add("X-Ray traces", traces_recorded(inputs.requests), "xray_traces_recorded")
+    builder.release(api, authorizer)
     return Estimate(api, authorizer, average, builder.items)
 
 
@@ -597,6 +598,28 @@ class _Items:
             "lambda_gb_seconds",
             original,
         )
+
+    def release(self, api: str, authorizer: str) -> None:
+        """What tools.release packages beside the traffic: warm environments, the WAF,
+        alarms and the dashboard (aliases, canaries, API keys and usage plans are free)."""
+        inputs, release = self._inputs, self._inputs.stage.release
+        functions = [alarms.API_HANDLER] + ([alarms.AUTHORIZER] if authorizer == "lambda" else [])
+        if release.provisioned_concurrency:
+            environments = release.provisioned_concurrency * len(functions)
+            self.add(
+                f"Provisioned concurrency: {release.provisioned_concurrency} per function",
+                environments * inputs.memory_mb / 1024 * MONTH_SECONDS,
+                f"lambda_provisioned_gb_seconds_{inputs.architecture}",
+            )
+        if api == "rest" and release.waf:
+            acl = edge.web_acl(inputs.stage)
+            self.add("WAF: web ACL", 1, "waf_web_acls")
+            self.add("WAF: rules", len(acl["Properties"]["Rules"]), "waf_rules")
+            self.add("WAF: requests", inputs.requests, "waf_requests")
+        template = {"Resources": dict.fromkeys(functions)}
+        count = len(alarms.alarms(inputs.stage, template, api))
+        self.add("CloudWatch alarms", count, "cloudwatch_alarms")
+        self.add("CloudWatch dashboard", 1, "cloudwatch_dashboards")
 
     def logs(self, average: PerRequest, authorizer_runs: float) -> None:
         inputs, requests = self._inputs, self._inputs.requests

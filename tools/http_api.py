@@ -12,7 +12,9 @@ puts an `AWS::Serverless::HttpApi` in the REST API's place:
   Authorization header as its one identity source and its policy cached explicitly;
   or, on a stage whose OIDC issuer is an Amazon Cognito user pool (RS256, the only
   algorithm family HTTP APIs' JWT authorizer supports), that native JWT authorizer,
-  with per-route scopes when the stage sets REQUIRE_SCOPES, and no authorizer Lambda;
+  with per-route scopes when the stage sets REQUIRE_SCOPES, and no authorizer Lambda
+  (nor its cryptography layer); on a stage with a user pool of its own (identity
+  cognito, tools.cognito), its issuer and app client by Fn::Sub and Ref;
 - CORS from the app's own CORSConfig and the stage's origin (HTTP APIs answer
   preflights themselves and ignore the backend's CORS headers); default-route
   throttling; JSON access logs with HTTP API context variables; the same stage name, so
@@ -26,7 +28,8 @@ from typing import Any
 from chalice.app import Chalice, RouteEntry
 
 from chalicelib import auth
-from tools.stage import DeployedStage
+from tools import cognito
+from tools.stage import AUTHORIZER, DeployedStage
 
 Template = dict[str, Any]
 
@@ -71,10 +74,11 @@ def uses_jwt_authorizer(stage: DeployedStage) -> bool:
     Only for an issuer known to sign RS256 (HTTP APIs verify RSA only) whose tokens are
     all this stage accepts: a Cognito user pool, without ACCEPT_HS256_WITH_OIDC.
     """
-    env = stage.environment
+    env = stage.function_environment(AUTHORIZER)
     issuer = env.get("OIDC_ISSUER", "")
+    pool = stage.identity == "cognito" or issuer.startswith(COGNITO_ISSUER_PREFIX)
     accepts_hs256 = env.get("ACCEPT_HS256_WITH_OIDC", "false").lower() == "true"
-    return issuer.startswith(COGNITO_ISSUER_PREFIX) and not accepts_hs256
+    return pool and not accepts_hs256
 
 
 def _lambda_uri(function: str) -> dict[str, str]:
@@ -127,16 +131,19 @@ def _security_scheme(stage: DeployedStage, jwt: bool) -> dict[str, Any]:
                 "authorizerResultTtlInSeconds": AUTHORIZER_CACHE_SECONDS,
             },
         }
-    env = stage.environment
+    env = stage.function_environment(AUTHORIZER)
     # Cognito access tokens carry no aud: the JWT authorizer then matches client_id.
-    audience = env.get("OIDC_CLIENT_ID") or env["OIDC_AUDIENCE"]
+    issuer: Any = env.get("OIDC_ISSUER")
+    audience: Any = env.get("OIDC_CLIENT_ID") or env.get("OIDC_AUDIENCE")
+    if stage.identity == "cognito":
+        issuer, audience = cognito.ISSUER_SUB, {"Ref": cognito.CLIENT}
     return {
         "type": "oauth2",
         "flows": {},
         "x-amazon-apigateway-authorizer": {
             "type": "jwt",
             "identitySource": identity,
-            "jwtConfiguration": {"issuer": env["OIDC_ISSUER"], "audience": [audience]},
+            "jwtConfiguration": {"issuer": issuer, "audience": [audience]},
         },
     }
 
@@ -144,7 +151,8 @@ def _security_scheme(stage: DeployedStage, jwt: bool) -> dict[str, Any]:
 def definition(stage: DeployedStage, app: Chalice) -> dict[str, Any]:
     """The OpenAPI 3.0 body: every route of the app, and its authorizer."""
     jwt = uses_jwt_authorizer(stage)
-    scoped = jwt and stage.environment.get("REQUIRE_SCOPES", "false").lower() == "true"
+    env = stage.function_environment(AUTHORIZER)
+    scoped = jwt and env.get("REQUIRE_SCOPES", "false").lower() == "true"
     paths: dict[str, Any] = {}
     authorizers = set()
     for path, methods in sorted(app.routes.items()):
@@ -209,9 +217,11 @@ def http_variant(stage: DeployedStage, rest: Template) -> Template:
         raise SystemExit(f"the REST template has no AWS::Serverless::Api {REST_API}")
     app = load_app(stage)
     jwt = uses_jwt_authorizer(stage)
+    parameters = dict(rest.get("Parameters", {}))
     if jwt:
         for name in (*AUTHORIZER_RESOURCES, f"{AUTHORIZER_ID}RoleDataPolicy"):
             resources.pop(name, None)
+        parameters.pop(cognito.LAYER_PARAMETER, None)
     rest_properties = rest_api["Properties"]
     throttle = rest_properties["MethodSettings"][0]
     resources[HTTP_API] = {
@@ -250,4 +260,8 @@ def http_variant(stage: DeployedStage, rest: Template) -> Template:
             + "/"
         }
     }
-    return {**rest, "Resources": resources, "Outputs": outputs}
+    variant = {**rest, "Resources": resources, "Outputs": outputs, "Parameters": parameters}
+    if not parameters:
+        # No empty Parameters section once the layer's parameter is gone.
+        del variant["Parameters"]
+    return variant

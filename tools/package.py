@@ -11,12 +11,21 @@ not do at all:
   `Fn::GetAtt`, the signing secret and the functions' own log groups, so the stack needs
   no account id and no stack name;
 - CORS headers on API Gateway's own 4XX and 5XX responses (the authorizer's 401 and
-  403 included), inside the API definition so that every deployment keeps them;
+  403 included), and a JSON 404 for unknown paths instead of a 403 that quotes the
+  Authorization header, inside the API definition so that every deployment keeps them;
 - on the API stage: X-Ray tracing, JSON access logs and throttling, and no second
   stage: SAM adds one named "Stage", without any of these, unless told the API's
   OpenAPI version;
 - a fix for Chalice 1.34's log group of the API handler, whose name refers to a
   resource (`ApiHandler`) that its template calls `APIHandler`.
+- on a stage whose identity is cognito, its user pool, resource server, app client and
+  hosted-UI domain (tools.cognito), with the authorizer's OIDC_ISSUER and
+  OIDC_CLIENT_ID by Fn::Sub and Ref.
+
+Then, on the template Chalice wrote: for the REST API, a 405 for the methods each path
+lacks (tools.rest_methods); for API=http, the HTTP API in its place (tools.http_api);
+and for both, versions, the alias `live`, canaries, provisioned concurrency, alarms, a
+dashboard, and the stage's WAF and API keys (tools.release).
 
 The resources Chalice generates are found in a first, plain `chalice package`, so the
 merge template never guesses a logical id. Packaging needs a region (us-east-1 unless
@@ -37,7 +46,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools import http_api, iam
+from tools import bytecode, checkov, cognito, http_api, iam, local_server, release, rest_methods
 from tools.stage import DeployedStage, deployed_stage, tag_list
 from tools.table import TTL_SPECIFICATION, table_definition
 
@@ -80,16 +89,6 @@ LOG_GROUP_POLICIES = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete
 Template = dict[str, Any]
 
 
-def _skip(*checks: tuple[str, str]) -> dict[str, Any]:
-    """Resource metadata that tells checkov which checks do not apply, and why."""
-    return {"checkov": {"skip": [{"id": check, "comment": why} for check, why in checks]}}
-
-
-SKIP_LOG_GROUP_CMK = (
-    "CKV_AWS_158",
-    "CloudWatch Logs encrypts at rest by default and these logs carry no secrets, "
-    "tokens or bodies; a customer managed key would add cost and a key policy only.",
-)
 SKIP_FUNCTION = (
     (
         "CKV_AWS_116",
@@ -195,7 +194,7 @@ def _table(stage: DeployedStage) -> dict[str, Any]:
         # Data outlives the stack: deleting or replacing the stack leaves the table.
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
-        "Metadata": _skip(SKIP_TABLE_CMK),
+        "Metadata": checkov.skip(SKIP_TABLE_CMK),
         "Properties": {
             **table_definition(stage.table_name),
             # KMS with no key id: the AWS managed key alias/aws/dynamodb.
@@ -231,6 +230,29 @@ def _throttling(stage: DeployedStage) -> tuple[float, int]:
     return concurrency / 2, concurrency
 
 
+def gateway_responses(origin: str) -> dict[str, Any]:
+    """API Gateway's own answers, readable by the stage's front end.
+
+    MISSING_AUTHENTICATION_TOKEN is what API Gateway answers for a path, or a method
+    of a path, that the API does not have: by default a 403 that quotes the request's
+    Authorization header back. Here it is the 404 that `make run` answers an unknown path
+    with (tools.local_server), in the app's error shape, echoing nothing.
+    """
+    cors = {"gatewayresponse.header.Access-Control-Allow-Origin": origin}
+    not_found = json.dumps(local_server.NOT_FOUND, separators=(",", ":"))
+    return {
+        **{kind: {"responseParameters": cors} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")},
+        "MISSING_AUTHENTICATION_TOKEN": {
+            "statusCode": 404,
+            "responseParameters": {
+                **cors,
+                "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+            },
+            "responseTemplates": {"application/json": not_found},
+        },
+    }
+
+
 def merge_template(name: str, generated: Template) -> Template:
     """What `--merge-template` adds to (or overrides in) the template Chalice generated."""
     stage = deployed_stage(name)
@@ -253,7 +275,7 @@ def merge_template(name: str, generated: Template) -> Template:
         resources[group] = {
             "Type": "AWS::Logs::LogGroup",
             **LOG_GROUP_POLICIES,
-            "Metadata": _skip(SKIP_LOG_GROUP_CMK),
+            "Metadata": checkov.skip(checkov.LOG_GROUP_CMK),
             "Properties": {
                 "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function}}}"},
                 "RetentionInDays": retention,
@@ -262,7 +284,7 @@ def merge_template(name: str, generated: Template) -> Template:
         if group in generated_resources:
             # Keep Chalice's retention; fix only the name (see _function_log_groups).
             del resources[group]["Properties"]["RetentionInDays"]
-        resources[function] = {"Metadata": _skip(*SKIP_FUNCTION)}
+        resources[function] = {"Metadata": checkov.skip(*SKIP_FUNCTION)}
 
     target = TemplateTarget(stage, log_groups)
     policies = []
@@ -275,7 +297,7 @@ def merge_template(name: str, generated: Template) -> Template:
     resources[ACCESS_LOG_GROUP] = {
         "Type": "AWS::Logs::LogGroup",
         **LOG_GROUP_POLICIES,
-        "Metadata": _skip(SKIP_LOG_GROUP_CMK),
+        "Metadata": checkov.skip(checkov.LOG_GROUP_CMK),
         "Properties": {
             "LogGroupName": f"/aws/apigateway/{stage.prefix}/access",
             "RetentionInDays": retention,
@@ -288,7 +310,7 @@ def merge_template(name: str, generated: Template) -> Template:
     resources["RestAPI"] = {
         # The API goes live only once its functions may read the table and the secret.
         "DependsOn": policies,
-        "Metadata": _skip(*SKIP_API),
+        "Metadata": checkov.skip(*SKIP_API),
         "Properties": {
             # Any OpenApiVersion stops SAM from deploying, beside this stage, one named
             # "Stage" that has none of this one's tracing, access logs or throttling.
@@ -312,23 +334,14 @@ def merge_template(name: str, generated: Template) -> Template:
             "Tags": stage.tags,
             # In the definition, not as AWS::ApiGateway::GatewayResponse resources: a
             # deployment of a new definition drops gateway responses it does not hold.
-            "DefinitionBody": {
-                "x-amazon-apigateway-gateway-responses": {
-                    response_type: {
-                        "responseParameters": {
-                            "gatewayresponse.header.Access-Control-Allow-Origin": origin
-                        }
-                    }
-                    for response_type in ("DEFAULT_4XX", "DEFAULT_5XX")
-                }
-            },
+            "DefinitionBody": {"x-amazon-apigateway-gateway-responses": gateway_responses(origin)},
         },
     }
     outputs = {
         "TableName": {"Value": {"Ref": TABLE}},
         "TableArn": {"Value": {"Fn::GetAtt": [TABLE, "Arn"]}},
     }
-    return {"Resources": resources, "Outputs": outputs}
+    return cognito.with_user_pool(stage, generated, {"Resources": resources, "Outputs": outputs})
 
 
 def _chalice_package(stage: str, out: Path, merge_file: Path | None = None) -> Template:
@@ -345,12 +358,9 @@ def _chalice_package(stage: str, out: Path, merge_file: Path | None = None) -> T
     return generated
 
 
-def build(stage: str, out: Path, api: str = "rest") -> Path:
-    """Packages the stage into out: sam.json, deployment.zip and merge-template.json.
-
-    api="http": sam.json puts an HTTP API in the REST API's place (tools.http_api).
-    """
-    deployed = deployed_stage(stage)
+def chalice_template(stage: str, out: Path) -> Template:
+    """Runs `chalice package` with the merge template into out: the SAM template as
+    Chalice leaves it, before tools.http_api and tools.release change it."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUTS:
@@ -366,11 +376,31 @@ def build(stage: str, out: Path, api: str = "rest") -> Path:
     missing = [name for name in OUTPUTS if not (out / name).is_file()]
     if missing:
         raise SystemExit(f"chalice package left no {', '.join(missing)} in {out}")
+    bytecode.add_bytecode(out)  # compiled once here, not on every cold start (tools.bytecode)
+    template: Template = json.loads((out / "sam.json").read_text())
+    return template
+
+
+def build(stage: str, out: Path, api: str = "rest", api_keys: bool | None = None) -> Path:
+    """Packages the stage into out: sam.json, deployment.zip and merge-template.json.
+
+    api="http": sam.json puts an HTTP API in the REST API's place (tools.http_api).
+    Either way tools.release adds aliases, canaries, alarms and the stage's edge;
+    api_keys overrides the stage's release.api_keys for this build.
+    """
+    deployed = deployed_stage(stage)
+    keyed = deployed.release.api_keys if api_keys is None else api_keys
+    if keyed and api != "rest":
+        raise SystemExit("API keys and usage plans exist only for the REST API (API=rest)")
+    template = chalice_template(stage, out)
     if api == "http":
-        template = out / "sam.json"
-        variant = http_api.http_variant(deployed, json.loads(template.read_text()))
-        template.write_text(json.dumps(variant, indent=2) + "\n")
-    return out
+        template = http_api.http_variant(deployed, template)
+    else:
+        definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+        rest_methods.answer_other_methods(definition, deployed.environment["CORS_ALLOW_ORIGIN"])
+    template = release.production_edge(deployed, template, api, keyed)
+    (out / "sam.json").write_text(json.dumps(template, indent=2) + "\n")
+    return out.resolve()
 
 
 def main() -> None:
@@ -382,11 +412,16 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, help="output directory (default: build/<stage>, build/<stage>-http)"
     )
+    parser.add_argument(
+        "--api-keys",
+        action=argparse.BooleanOptionalAction,
+        help="require API keys on /todos under a usage plan (default: the stage's setting)",
+    )
     args = parser.parse_args()
     suffix = "" if args.api == "rest" else f"-{args.api}"
     out = args.out or PROJECT_DIR / "build" / f"{args.stage}{suffix}"
     started = time.monotonic()
-    build(args.stage, out, args.api)
+    build(args.stage, out, args.api, args.api_keys)
     size = (out / "deployment.zip").stat().st_size
     print(
         f"{out}: sam.json, deployment.zip ({size / 1024:.0f} KiB) "

@@ -32,6 +32,11 @@ class PolicyFileTarget(iam.Target):
     def secret(self) -> list[str]:
         return [f"arn:aws:ssm:*:*:parameter/{self.parameter_path}"]
 
+    def identity_settings(self) -> list[str]:
+        # `chalice deploy` gives the authorizer a static environment: it reads the pool's
+        # ids from the parameter `make provision` publishes (chalicelib.identity).
+        return [f"arn:aws:ssm:*:*:parameter/{self.identity_parameter}"]
+
     def log_groups(self, functions: Sequence[str]) -> list[str]:
         groups = [
             f"arn:aws:logs:*:*:log-group:/aws/lambda/{self.stage.function_name(f)}"

@@ -1,12 +1,15 @@
-"""Creates what `chalice deploy` cannot for a deployed stage: its table and signing secret.
+"""Creates what `chalice deploy` cannot for a deployed stage: table, secret, user pool.
 
 `python -m tools.provision --stage prod` (`make provision STAGE=prod`) creates, or brings
 to the wanted state, the stage's DynamoDB table (TABLE_NAME: keys ownerId/todoId,
 on-demand, encrypted with the AWS managed KMS key, point-in-time recovery, TTL on
 expiresAt, deletion protection where tools.stage says so, the stage's tags) and its
 HS256 signing secret (the SSM SecureString JWT_SECRET_PARAMETER, a random value created
-only if missing). Running it again changes nothing. It prints one line per resource and
-never the secret.
+only if missing). On a stage whose identity is cognito it also makes the stage's user
+pool, resource server, app client and hosted-UI domain (tools.cognito) and publishes
+the pool's issuer and client id in the SSM String OIDC_SETTINGS_PARAMETER, where the
+authorizer reads them. Running it again changes nothing. It prints one line per resource
+and never the secret.
 """
 
 import argparse
@@ -21,7 +24,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.store import TTL_ATTRIBUTE
-from tools.stage import DeployedStage, StageError, deployed_stage, tag_list
+from tools import cognito
+from tools.stage import AUTHORIZER, DeployedStage, StageError, deployed_stage, tag_list
 from tools.table import KEY_SCHEMA, enable_ttl, table_definition
 
 SECRET_BYTES = 48  # token_urlsafe(48): 64 characters of URL-safe text, 384 random bits
@@ -224,6 +228,23 @@ def _parameter_type(ssm: Any, name: str) -> str | None:
     return None
 
 
+# --- the user pool ----------------------------------------------------------------------------
+
+
+def provision_user_pool(idp: Any, ssm: Any, stage: DeployedStage) -> Iterator[str]:
+    """The stage's pool and its parts, then the parameter that tells the authorizer."""
+    parameter = stage.function_environment(AUTHORIZER).get("OIDC_SETTINGS_PARAMETER")
+    if not parameter:
+        raise ProvisionError(
+            f"stage {stage.name}: identity cognito needs OIDC_SETTINGS_PARAMETER in "
+            f"lambda_functions.{AUTHORIZER}.environment_variables, where the authorizer "
+            "reads the pool's issuer and client id"
+        )
+    published, lines = cognito.provision_pool(idp, cognito.definition(stage))
+    yield from lines
+    yield cognito.publish(ssm, parameter, published, stage.tags)
+
+
 # --- the command -------------------------------------------------------------------------
 
 
@@ -234,12 +255,19 @@ def provision(
     secret_only: bool = False,
     rotate_secret: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    idp: Any = None,
 ) -> Iterator[str]:
-    """Provisions the stage, yielding one line per resource as it is done."""
+    """Provisions the stage, yielding one line per resource as it is done.
+
+    idp, the Cognito client, is needed on a stage whose identity is cognito, unless
+    secret_only (the packaged template makes the pool).
+    """
     deployed = deployed_stage(stage)
     if not secret_only:
         yield provision_table(dynamodb, deployed, sleep)
     yield provision_secret(ssm, deployed, rotate_secret)
+    if deployed.identity == "cognito" and not secret_only:
+        yield from provision_user_pool(idp, ssm, deployed)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -255,7 +283,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--secret-only",
         action="store_true",
         help="provision only the signing secret (the CloudFormation deploy path, where the "
-        "packaged template creates the table)",
+        "packaged template creates the table and the user pool)",
     )
     parser.add_argument(
         "--rotate-secret",
@@ -288,10 +316,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.stage,
             secret_only=args.secret_only,
             rotate_secret=args.rotate_secret,
+            idp=session.client("cognito-idp"),
         )
         for line in lines:
             print(line, flush=True)
-    except (ProvisionError, StageError, ClientError, BotoCoreError) as error:
+    except (ProvisionError, cognito.PoolError, StageError, ClientError, BotoCoreError) as error:
         print(f"provision: {error}", file=sys.stderr)
         return 1
     return 0

@@ -22,6 +22,13 @@ CONFIG_PATH = Path(__file__).resolve().parent.parent / ".chalice" / "config.json
 # Chalice's name for the function that serves the routes. Its stage-level settings
 # (iam_policy_file) are this function's; other functions have theirs in lambda_functions.
 API_HANDLER = "api_handler"
+# Chalice's name for the authorizer's function (chalicelib.authorizer.jwt_auth).
+AUTHORIZER = "jwt_auth"
+
+# Who issues a stage's tokens (the stage setting "identity"): "secret", HS256 tokens
+# signed with the stage's own secret (the default), or "cognito", the stage's Amazon
+# Cognito user pool, made by tools.cognito (see docs/deploy.md).
+IDENTITIES = ("secret", "cognito")
 
 # Each deployed stage must be listed here, so that a new one is a deliberate decision.
 # True: its table is created with deletion protection, and protection is turned on again
@@ -59,6 +66,54 @@ class Runtime:
     reserved_concurrency: int | None
 
 
+# CodeDeploy's predefined configurations for Lambda (SAM's DeploymentPreference Type).
+DEPLOYMENTS = frozenset(
+    {"AllAtOnce"}
+    | {f"Canary10Percent{m}Minutes" for m in (5, 10, 15, 30)}
+    | {f"Linear10PercentEvery{m}Minute{'s' * (m > 1)}" for m in (1, 2, 3, 10)}
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    """The stage's "release" settings: what only the packaged template builds.
+
+    `chalice deploy` ignores them (Chalice publishes no versions, aliases or edge
+    resources); tools.release, tools.alarms and tools.edge read them. The defaults are a
+    cheap stage: all at once, no provisioned concurrency, no WAF, no API keys.
+    """
+
+    # How traffic moves to a new version: one of DEPLOYMENTS.
+    deployment: str = "AllAtOnce"
+    # Environments kept initialized on each function's alias; 0: none, billed only per use.
+    provisioned_concurrency: int = 0
+    # A web ACL (AWS managed rules, a per-address rate limit) on the REST API's stage.
+    waf: bool = False
+    # Requests one address may make in 5 minutes before the WAF blocks it.
+    waf_rate_limit: int = 1000
+    # The /todos routes require an API key besides the bearer token, under a usage plan.
+    api_keys: bool = False
+    # The usage plan's per-key steady rate (requests/s), burst and daily quota.
+    api_key_rate: float = 10.0
+    api_key_burst: int = 20
+    api_key_daily_quota: int = 10000
+
+    def __post_init__(self) -> None:
+        if self.deployment not in DEPLOYMENTS:
+            raise StageError(
+                f"release.deployment {self.deployment!r} is not one of {sorted(DEPLOYMENTS)}"
+            )
+        if self.provisioned_concurrency < 0 or self.waf_rate_limit < 10:
+            raise StageError("release: provisioned_concurrency >= 0 and waf_rate_limit >= 10")
+
+    @classmethod
+    def from_config(cls, settings: dict[str, Any]) -> "Release":
+        unknown = set(settings) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise StageError(f"unknown release settings {sorted(unknown)}")
+        return cls(**settings)
+
+
 @dataclass(frozen=True)
 class Stage:
     """Any stage: what Chalice gives its functions, and what they are called."""
@@ -74,6 +129,13 @@ class Stage:
     runtime: Runtime
     # Per function, its iam_policy_file (a name in .chalice/), where the stage sets one.
     policy_files: dict[str, str]
+    release: Release
+    # Who issues the stage's tokens: one of IDENTITIES.
+    identity: str
+    # The stage's "cognito" setting as written (tools.cognito reads it), or empty.
+    cognito: dict[str, Any]
+    # Per function, the environment_variables it adds to the stage's (lambda_functions).
+    function_variables: dict[str, dict[str, str]]
 
     @property
     def prefix(self) -> str:
@@ -83,6 +145,10 @@ class Stage:
     def function_name(self, function: str) -> str:
         """The Lambda function `chalice deploy` makes: the API handler after the stage alone."""
         return self.prefix if function == API_HANDLER else f"{self.prefix}-{function}"
+
+    def function_environment(self, function: str) -> dict[str, str]:
+        """The environment Chalice gives this one function: the stage's, then its own."""
+        return {**self.environment, **self.function_variables.get(function, {})}
 
 
 @dataclass(frozen=True)
@@ -124,6 +190,13 @@ def _policy_files(stage: dict[str, Any]) -> dict[str, str]:
     return files
 
 
+def _identity(name: str, own: dict[str, Any]) -> str:
+    identity = own.get("identity", IDENTITIES[0])
+    if identity not in IDENTITIES:
+        raise StageError(f"stage {name!r}: identity {identity!r} is not one of {list(IDENTITIES)}")
+    return str(identity)
+
+
 def load_stage(name: str) -> Stage:
     """The stage as config.json defines it: a DeployedStage where it is one."""
     config = _config()
@@ -147,6 +220,13 @@ def load_stage(name: str) -> Stage:
         tags={**config.get("tags", {}), **own.get("tags", {})},
         runtime=_runtime(setting),
         policy_files=_policy_files(own),
+        release=Release.from_config(own.get("release", {})),
+        identity=_identity(name, own),
+        cognito=dict(own.get("cognito", {})),
+        function_variables={
+            function: dict(settings.get("environment_variables", {}))
+            for function, settings in own.get("lambda_functions", {}).items()
+        },
     )
     if "JWT_SECRET_PARAMETER" not in environment or name not in DELETION_PROTECTION:
         return stage
@@ -172,3 +252,30 @@ def deployed_stage(name: str) -> DeployedStage:
 def environment(name: str) -> dict[str, str]:
     """The environment Chalice gives the stage's functions (global, then stage)."""
     return load_stage(name).environment
+
+
+def check_chalice_deploy(name: str) -> None:
+    """Refuses a `chalice deploy` of a stage whose authorizer could not verify its tokens.
+
+    A Cognito stage's tokens are RS256: its authorizer needs the cryptography layer
+    (`make layer`), which only the stage's config can name for Chalice (the packaged
+    template takes it as a parameter instead). Without it every request would be a 500.
+    """
+    stage = deployed_stage(name)
+    own = _config()["stages"][name]
+    function = own.get("lambda_functions", {}).get(AUTHORIZER, {})
+    if stage.identity == "cognito" and not (function.get("layers") or own.get("layers")):
+        raise StageError(
+            f"stage {name!r} signs in with Cognito (RS256), so its authorizer needs the "
+            "cryptography layer: `make layer ARCH=...`, publish it (docs/deploy.md), and put "
+            f"its version ARN in .chalice/config.json as stages.{name}.lambda_functions."
+            f'{AUTHORIZER}.layers = ["arn:aws:lambda:..."]'
+        )
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Checks a stage before `chalice deploy`.")
+    parser.add_argument("--check-deploy", metavar="STAGE", required=True)
+    check_chalice_deploy(parser.parse_args().check_deploy)

@@ -1,0 +1,435 @@
+"""tools.cognito: a stage's user pool, made by provision (moto), by the template, and locally.
+
+The unit tests run the Cognito API in process (moto's mock_aws). The end-to-end tests at
+the bottom need the pool in moto's server on 127.0.0.1, because the authorizer fetches the
+pool's JWKS with urllib, which mock_aws does not intercept (see tests/test_cognito.py).
+"""
+
+import dataclasses
+import json
+
+import boto3
+import pytest
+from chalice.app import AuthRequest
+
+from chalicelib import auth, identity, jwks, settings
+from tests.identity import OIDC_VARIABLES, FakeClock
+from tools import cognito, package
+from tools.emulator import Emulator
+from tools.stage import StageError, deployed_stage
+
+PROD = deployed_stage("prod")
+DEV = deployed_stage("dev")
+PROD_POOL = cognito.definition(PROD)
+PARAMETER = PROD.function_environment("jwt_auth")["OIDC_SETTINGS_PARAMETER"]
+PASSWORD = "Correct-horse-battery-staple-1"
+ARN = "arn:aws:execute-api:us-east-1:123456789012:api-id/api/GET/todos"
+
+
+@pytest.fixture
+def idp(mocked_aws):
+    return boto3.client("cognito-idp")
+
+
+def record_calls(client):
+    calls = []
+    client.meta.events.register(
+        "before-call.cognito-identity-provider.*", lambda model, **_: calls.append(model.name)
+    )
+    return calls
+
+
+def pool_id(published: identity.PublishedPool) -> str:
+    return published.issuer.rsplit("/", 1)[1]
+
+
+def the_client(idp, published):
+    return idp.describe_user_pool_client(
+        UserPoolId=pool_id(published), ClientId=published.client_id
+    )["UserPoolClient"]
+
+
+# --- the definition --------------------------------------------------------------------------
+
+
+def test_prod_and_dev_have_pools_named_after_the_stage_on_their_cors_origin():
+    assert PROD_POOL.pool_name == "todo-api-prod-users"
+    assert PROD_POOL.client_name == "todo-api-prod-web"
+    assert PROD_POOL.domain_prefix == "todo-api-prod"
+    assert PROD_POOL.redirect_url == "https://todo.example.com/"
+    assert cognito.definition(DEV).redirect_url == "https://dev.todo.example.com/"
+    assert (
+        PROD_POOL.hosted_ui("eu-west-1") == "https://todo-api-prod.auth.eu-west-1.amazoncognito.com"
+    )
+
+
+def test_the_pool_is_deletion_protected_where_the_table_is():
+    assert PROD_POOL.deletion_protection is True
+    assert cognito.pool_settings(PROD_POOL)["DeletionProtection"] == "ACTIVE"
+    assert cognito.pool_settings(cognito.definition(DEV))["DeletionProtection"] == "INACTIVE"
+
+
+def test_the_stages_cognito_setting_names_another_domain_and_advanced_security():
+    stage = dataclasses.replace(
+        PROD, cognito={"domain_prefix": "acme-todos", "advanced_security": "ENFORCED"}
+    )
+    pool = cognito.definition(stage)
+    assert pool.domain_prefix == "acme-todos"
+    settings_ = cognito.pool_settings(pool)
+    assert settings_["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
+    assert settings_["UserPoolTier"] == "PLUS"
+    assert "UserPoolTier" not in cognito.pool_settings(PROD_POOL)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"domain_prefix": "Todo_API"}, "domain prefix"),
+        ({"domain_prefix": "my-cognito-todos"}, "without aws, amazon, cognito"),
+        ({"advanced_security": "ON"}, "advanced_security 'ON'"),
+        ({"domian_prefix": "typo"}, "unknown cognito settings"),
+    ],
+)
+def test_a_bad_cognito_setting_is_refused_by_name(options, message):
+    with pytest.raises(StageError, match=message):
+        cognito.definition(dataclasses.replace(PROD, cognito=options))
+
+
+def test_a_stage_without_a_pool_has_no_definition():
+    with pytest.raises(StageError, match="no Cognito user pool"):
+        cognito.definition(dataclasses.replace(PROD, identity="secret"))
+
+
+# --- provision ---------------------------------------------------------------------------------
+
+
+def test_provision_makes_the_pool_with_email_sign_in_and_a_strong_password_policy(idp):
+    published, lines = cognito.provision_pool(idp, PROD_POOL)
+
+    pool = idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]
+    assert pool["Name"] == "todo-api-prod-users"
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(
+        policy[f"Require{kind}"] for kind in ("Uppercase", "Lowercase", "Numbers", "Symbols")
+    )
+    assert pool["DeletionProtection"] == "ACTIVE"
+    assert pool["UserPoolTags"] == {"project": "todo-api", "stage": "prod"}
+    assert pool["Domain"] == "todo-api-prod"
+    assert published.issuer == f"https://cognito-idp.us-east-1.amazonaws.com/{pool['Id']}"
+    assert [line.split(":")[1].split()[0] for line in lines] == ["created"] * 4
+
+
+def test_the_resource_server_holds_the_scopes_the_authorizer_checks(idp):
+    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    server = idp.describe_resource_server(UserPoolId=pool_id(published), Identifier="todos")
+    scopes = {s["ScopeName"] for s in server["ResourceServer"]["Scopes"]}
+    assert {f"todos/{scope}" for scope in scopes} == {auth.READ_SCOPE, auth.WRITE_SCOPE}
+
+
+def test_the_web_client_is_public_code_grant_only_and_returns_to_the_stages_origin(idp):
+    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    client = the_client(idp, published)
+    assert "ClientSecret" not in client
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["AllowedOAuthScopes"] == ["openid", auth.READ_SCOPE, auth.WRITE_SCOPE]
+    assert client["CallbackURLs"] == client["LogoutURLs"] == ["https://todo.example.com/"]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    # Deployed clients sign in through the hosted UI only: no password reaches the API.
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def test_a_second_provision_only_reads_and_makes_no_duplicates(idp):
+    first, _ = cognito.provision_pool(idp, PROD_POOL)
+    calls = record_calls(idp)
+
+    second, lines = cognito.provision_pool(idp, PROD_POOL)
+
+    assert second == first
+    assert all(": unchanged" in line for line in lines), lines
+    assert all(call.startswith(("List", "Describe")) for call in calls), calls
+    assert len(idp.list_user_pools(MaxResults=60)["UserPools"]) == 1
+    pool = pool_id(first)
+    assert len(idp.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"]) == 1
+    assert len(idp.list_resource_servers(UserPoolId=pool, MaxResults=50)["ResourceServers"]) == 1
+
+
+def test_a_client_changed_by_hand_is_brought_back(idp):
+    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    idp.update_user_pool_client(
+        UserPoolId=pool_id(published),
+        ClientId=published.client_id,
+        CallbackURLs=["https://evil.example.com/"],
+        AllowedOAuthFlows=["code", "implicit"],
+    )
+
+    _, lines = cognito.provision_pool(idp, PROD_POOL)
+
+    assert f"app client todo-api-prod-web: updated ({published.client_id})" in lines
+    client = the_client(idp, published)
+    assert client["CallbackURLs"] == ["https://todo.example.com/"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+
+
+def test_provision_names_the_ids_and_the_hosted_ui_it_made(idp):
+    published, lines = cognito.provision_pool(idp, PROD_POOL)
+    assert lines[0] == f"user pool todo-api-prod-users: created ({pool_id(published)})"
+    assert lines[2] == f"app client todo-api-prod-web: created ({published.client_id})"
+    assert lines[3] == (
+        "domain todo-api-prod: created (https://todo-api-prod.auth.us-east-1.amazoncognito.com)"
+    )
+
+
+def test_deletion_protection_is_turned_back_on_and_never_off(idp):
+    # UpdateUserPool resets what it is not given: each change repeats the rest.
+    prod, _ = cognito.provision_pool(idp, PROD_POOL)
+    unprotected = {**cognito.pool_settings(PROD_POOL), "DeletionProtection": "INACTIVE"}
+    idp.update_user_pool(UserPoolId=pool_id(prod), **unprotected)
+    dev_pool = cognito.definition(DEV)
+    dev, _ = cognito.provision_pool(idp, dev_pool)
+    protected = {**cognito.pool_settings(dev_pool), "DeletionProtection": "ACTIVE"}
+    idp.update_user_pool(UserPoolId=pool_id(dev), **protected)
+
+    _, prod_lines = cognito.provision_pool(idp, PROD_POOL)
+    _, dev_lines = cognito.provision_pool(idp, dev_pool)
+
+    assert prod_lines[0] == f"user pool todo-api-prod-users: updated ({pool_id(prod)})"
+    assert dev_lines[0] == f"user pool todo-api-dev-users: unchanged ({pool_id(dev)})"
+    for published in (prod, dev):
+        pool = idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]
+        assert pool["DeletionProtection"] == "ACTIVE"
+
+
+def test_a_pool_with_another_domain_is_left_to_a_person(idp):
+    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    other = dataclasses.replace(PROD_POOL, domain_prefix="todo-api-elsewhere")
+    with pytest.raises(cognito.PoolError, match="has the domain 'todo-api-prod'"):
+        cognito.provision_pool(idp, other)
+    assert idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]["Domain"] == (
+        "todo-api-prod"
+    )
+
+
+# --- the parameter the authorizer reads on the `chalice deploy` path -----------------------------
+
+
+def test_provision_publishes_the_pool_where_the_authorizer_reads_it(idp, monkeypatch):
+    ssm = boto3.client("ssm")
+    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    assert (
+        cognito.publish(ssm, PARAMETER, published, PROD.tags) == f"parameter {PARAMETER}: created"
+    )
+    assert cognito.publish(ssm, PARAMETER, published, PROD.tags) == (
+        f"parameter {PARAMETER}: unchanged"
+    )
+    assert ssm.get_parameter(Name=PARAMETER)["Parameter"]["Type"] == "String"
+
+    identity.published_pool.cache_clear()
+    for name in OIDC_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OIDC_SETTINGS_PARAMETER", PARAMETER)
+    oidc = settings.oidc_settings()
+    identity.published_pool.cache_clear()
+
+    assert oidc is not None
+    assert (oidc.issuer, oidc.client_id, oidc.audience) == (
+        published.issuer,
+        published.client_id,
+        None,
+    )
+    assert oidc.jwks_url == published.issuer + "/.well-known/jwks.json"
+
+
+# --- the packaged template ---------------------------------------------------------------------
+
+
+def generated(**authorizer_properties):
+    """The part of Chalice's template the merge template builds on (as tests/test_iam.py)."""
+    roles = {"APIHandler": "ApiHandlerRole", "JwtAuth": "JwtAuthRole"}
+    resources = {
+        function: {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]}},
+        }
+        for function, role in roles.items()
+    }
+    resources["JwtAuth"]["Properties"].update(authorizer_properties)
+    resources["RestAPI"] = {
+        "Type": "AWS::Serverless::Api",
+        "Properties": {"DefinitionBody": {"swagger": "2.0"}},
+    }
+    return {"Resources": resources}
+
+
+def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
+    resources = package.merge_template("prod", generated())["Resources"]
+    pool = resources[cognito.USER_POOL]
+    assert pool["Type"] == "AWS::Cognito::UserPool"
+    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
+    assert pool["Properties"]["UsernameAttributes"] == ["email"]
+    pool_ref = {"Ref": cognito.USER_POOL}
+    server = resources[cognito.RESOURCE_SERVER]
+    assert server["Properties"]["UserPoolId"] == pool_ref
+    assert server["Properties"]["Identifier"] == "todos"
+    client = resources[cognito.CLIENT]
+    assert client["DependsOn"] == [cognito.RESOURCE_SERVER]
+    assert client["Properties"]["UserPoolId"] == pool_ref
+    assert client["Properties"]["GenerateSecret"] is False
+    assert client["Properties"]["AllowedOAuthFlows"] == ["code"]
+    assert client["Properties"]["CallbackURLs"] == ["https://todo.example.com/"]
+    domain = resources[cognito.DOMAIN]["Properties"]
+    assert domain == {"UserPoolId": pool_ref, "Domain": "todo-api-prod"}
+
+
+def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
+    merged = package.merge_template("prod", generated())
+    variables = merged["Resources"]["JwtAuth"]["Properties"]["Environment"]["Variables"]
+    assert variables["OIDC_ISSUER"] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+    }
+    assert variables["OIDC_CLIENT_ID"] == {"Ref": cognito.CLIENT}
+    # Blank: settings.oidc_settings() would refuse the parameter beside an issuer.
+    assert variables["OIDC_SETTINGS_PARAMETER"] == ""
+    assert "Environment" not in merged["Resources"]["APIHandler"].get("Properties", {})
+    assert merged["Outputs"]["HostedUiUrl"]["Value"] == {
+        "Fn::Sub": "https://todo-api-prod.auth.${AWS::Region}.amazoncognito.com"
+    }
+    assert "us-east-1_" not in json.dumps(merged)
+
+
+def test_the_authorizer_gets_its_cryptography_layer_as_a_parameter_unless_named():
+    merged = package.merge_template("prod", generated())
+    assert merged["Resources"]["JwtAuth"]["Properties"]["Layers"] == [
+        {"Ref": cognito.LAYER_PARAMETER}
+    ]
+    assert merged["Parameters"][cognito.LAYER_PARAMETER]["Type"] == "String"
+    named = package.merge_template("prod", generated(Layers=["arn:aws:lambda:x"]))
+    assert "Layers" not in named["Resources"]["JwtAuth"]["Properties"]
+    assert "Parameters" not in named
+
+
+def test_the_templates_environment_gives_the_authorizer_the_pool_without_any_aws_call(
+    monkeypatch,
+):
+    # As the packaged template sets it: the ids by Ref, the parameter blanked. This test
+    # may open no connection (tests/conftest.py), so reading SSM would fail it.
+    for name in OIDC_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+    monkeypatch.setenv("OIDC_ISSUER", issuer)
+    monkeypatch.setenv("OIDC_CLIENT_ID", "abc123")
+    monkeypatch.setenv("OIDC_SETTINGS_PARAMETER", "")
+    oidc = settings.oidc_settings()
+    assert oidc is not None
+    assert (oidc.issuer, oidc.client_id) == (issuer, "abc123")
+
+
+def test_a_stage_without_a_pool_gets_none_in_its_template():
+    hs256 = dataclasses.replace(PROD, identity="secret", function_variables={})
+    merge = {"Resources": {}, "Outputs": {}}
+    assert cognito.with_user_pool(hs256, generated(), merge) is merge
+
+
+# --- end to end: moto's server, the authorizer ------------------------------------------------
+
+
+@pytest.fixture
+def server(monkeypatch):
+    emulator = Emulator()
+    emulator.start()
+    monkeypatch.setattr(jwks, "monotonic", FakeClock())
+    jwks.signing_keys.cache_clear()
+    for name in (*OIDC_VARIABLES, "OIDC_SETTINGS_PARAMETER"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        yield emulator.endpoint
+    finally:
+        emulator.stop()
+        jwks.signing_keys.cache_clear()
+        identity.published_pool.cache_clear()
+
+
+def sign_in(pool: cognito.LocalPool, email: str, client_id: str | None = None) -> str:
+    result = pool.idp.admin_initiate_auth(
+        UserPoolId=pool.pool_id,
+        ClientId=client_id or pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    return str(result["AuthenticationResult"]["AccessToken"])
+
+
+def authorized(token: str) -> str:
+    """The principal the authorizer names for this token ("unauthenticated": refused)."""
+    return str(auth.authorize(AuthRequest("TOKEN", f"Bearer {token}", ARN)).principal_id)
+
+
+def use_environment(monkeypatch, variables):
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.integration
+def test_the_local_pool_is_made_once_and_its_users_tokens_are_accepted(server, monkeypatch):
+    pool = cognito.local_pool(server, "http://127.0.0.1:8001")
+    again = cognito.local_pool(server, "http://127.0.0.1:8001")
+    assert (again.pool_id, again.client_id) == (pool.pool_id, pool.client_id)
+    assert len(pool.idp.list_user_pools(MaxResults=60)["UserPools"]) == 1
+    assert pool.browser() == {
+        "region": "us-east-1",
+        "userPoolId": pool.pool_id,
+        "clientId": pool.client_id,
+        "endpoint": server,
+    }
+    client = pool.idp.describe_user_pool_client(UserPoolId=pool.pool_id, ClientId=pool.client_id)
+    assert client["UserPoolClient"]["CallbackURLs"] == ["http://127.0.0.1:8001/"]
+
+    subject = pool.add_user("alice@example.com", PASSWORD)
+    assert pool.add_user("alice@example.com", PASSWORD) == subject
+    use_environment(monkeypatch, pool.environment())
+
+    assert authorized(sign_in(pool, "alice@example.com")) == subject
+
+
+@pytest.mark.integration
+def test_a_token_from_another_pool_or_another_client_is_refused(server, monkeypatch):
+    pool = cognito.local_pool(server, "http://127.0.0.1:8001")
+    other_pool = cognito.local_pool(server, "http://127.0.0.1:8001", prefix="todo-api-other")
+    for each in (pool, other_pool):
+        each.add_user("bob@example.com", PASSWORD)
+    other_client = pool.idp.create_user_pool_client(
+        UserPoolId=pool.pool_id, ClientName="another-app"
+    )["UserPoolClient"]["ClientId"]
+    use_environment(monkeypatch, pool.environment())
+
+    assert authorized(sign_in(pool, "bob@example.com")) != "unauthenticated"
+    # moto signs every pool's tokens with one key: the issuer is what tells them apart.
+    assert authorized(sign_in(other_pool, "bob@example.com")) == "unauthenticated"
+    assert authorized(sign_in(pool, "bob@example.com", other_client)) == "unauthenticated"
+
+
+@pytest.mark.integration
+def test_a_provisioned_pool_reaches_the_authorizer_through_its_parameter(
+    server, mocked_aws, monkeypatch
+):
+    idp = boto3.client("cognito-idp", endpoint_url=server, region_name="us-east-1")
+    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    cognito.publish(boto3.client("ssm"), PARAMETER, published, PROD.tags)
+    pool = cognito.LocalPool(server, pool_id(published), published.client_id, "us-east-1", idp)
+    subject = pool.add_user("carol@example.com", PASSWORD)
+    use_environment(
+        monkeypatch,
+        {
+            "OIDC_SETTINGS_PARAMETER": PARAMETER,
+            # The JWKS is moto's, on loopback; issuer and client id come from SSM.
+            "OIDC_JWKS_URL": f"{server}/{pool.pool_id}/.well-known/jwks.json",
+        },
+    )
+    identity.published_pool.cache_clear()
+
+    assert authorized(sign_in(pool, "carol@example.com")) == subject
