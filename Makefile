@@ -75,15 +75,16 @@ package: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage $(STAGE) --api $(API) \
 	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
-## Package every variant (prod REST, HTTP and with API keys; dev), then lint each template
-## before and after the SAM transform (as it deploys): cfn-lint, and checkov in .venv-checkov.
+## Package every variant (prod REST, HTTP and with API keys; dev REST and HTTP), then lint each
+## template before and after the SAM transform (as it deploys): cfn-lint, and checkov in .venv-checkov.
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.package --stage prod
 	$(BIN)/python -m tools.package --stage prod --api http
 	$(BIN)/python -m tools.package --stage prod --api-keys --out build/prod-api-keys
 	$(BIN)/python -m tools.package --stage dev
+	$(BIN)/python -m tools.package --stage dev --api http
 	$(BIN)/python -m tools.lint_iac build/prod/sam.json build/prod-http/sam.json \
-	  build/prod-api-keys/sam.json build/dev/sam.json
+	  build/prod-api-keys/sam.json build/dev/sam.json build/dev-http/sam.json
 
 ## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.
 ## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.
