@@ -24,9 +24,13 @@ $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## Serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB emulator.
+## Serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB emulator, and the web
+## client on WEB_PORT (default PORT + 1). IDENTITY=cognito: sign in to moto's Cognito user
+## pool instead of the local sign-in. API_KEYS=1: /todos also need the printed API key.
 run: $(INSTALLED)
-	$(BIN)/python -m tools.local_stack --stage $(STAGE) --port $(PORT)
+	$(BIN)/python -m tools.local_stack --stage $(STAGE) --port $(PORT) \
+	  $(if $(WEB_PORT),--web-port $(WEB_PORT)) $(if $(IDENTITY),--identity $(IDENTITY)) \
+	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
 ## Print a bearer token for the local stage; the last line is the token alone.
 token: $(INSTALLED)

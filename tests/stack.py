@@ -1,7 +1,8 @@
 """The local stack that `make run` starts, as a test drives it over HTTP on 127.0.0.1.
 
 A LocalStack is one `python -m tools.local_stack` process group (the embedded DynamoDB
-emulator and `chalice local`) on a free port, with its output in a file. `stack_factory`
+emulator, `chalice local` and the web client's server) on free ports (`base_url` for the
+API, `web_url` for the client), with its output in a file. `stack_factory`
 starts as many as a test asks for and kills every one of them on exit, whatever happened;
 the stack fixtures (`start_stack`, `local_stack`) are built on it. Nothing here leaves
 127.0.0.1 or talks to AWS.
@@ -83,14 +84,25 @@ def loopback_session():
 class LocalStack:
     """One `python -m tools.local_stack` process group and its output file."""
 
-    def __init__(self, env, log_path):
+    def __init__(self, env, log_path, options=()):
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
+        self.web_port = free_port()
+        self.web_url = f"http://{HOST}:{self.web_port}"
         self.log_path = log_path
         self.http = loopback_session()
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tools.local_stack", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "tools.local_stack",
+                    "--port",
+                    str(self.port),
+                    "--web-port",
+                    str(self.web_port),
+                    *options,
+                ],
                 cwd=PROJECT_DIR,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -151,14 +163,15 @@ class LocalStack:
 
 @contextlib.contextmanager
 def stack_factory(log_dir):
-    """start(env) -> a serving LocalStack logging into log_dir. On exit every stack it
-    started is killed and its output printed, each even if another's cleanup failed."""
+    """start(env, *options) -> a serving LocalStack logging into log_dir, options being
+    more of tools.local_stack's. On exit every stack it started is killed and its output
+    printed, each even if another's cleanup failed."""
     with contextlib.ExitStack() as cleanup:
         count = 0
 
-        def start(env):
+        def start(env, *options):
             nonlocal count
-            stack = LocalStack(env, log_dir / f"local_stack_{count}.log")
+            stack = LocalStack(env, log_dir / f"local_stack_{count}.log", options)
             count += 1
             cleanup.callback(_kill_and_show, stack)
             stack.wait_until_serving()

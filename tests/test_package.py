@@ -311,7 +311,7 @@ def test_zip_holds_the_app_and_its_runtime_requirements_only(built: Path) -> Non
     assert "app.py" in names
     assert {"chalicelib", "jwt", "uuid6"} <= top
     assert "chalicelib/openapi.json" in names
-    assert not top & {"boto3", "botocore", "s3transfer", "moto", "tests", "tools"}
+    assert not top & {"boto3", "botocore", "s3transfer", "moto", "tests", "tools", "web"}
     # Bytecode only as tools.bytecode adds it: one file per module shipped, none stale.
     compiled = {name for name in names if name.endswith(".pyc")}
     sources = {name for name in names if name.endswith(".py")}
