@@ -409,7 +409,9 @@ def warm_section(args: argparse.Namespace) -> int:
         f"method: {plan.processes} fresh processes x {plan.rounds} rounds x {plan.batch} "
         "calls per target and route, targets interleaved; figure = median over processes "
         "of each process's median batch mean, in µs of CPU time (process_time: other "
-        "processes on a shared machine do not count); events as API Gateway sends them, "
+        "processes on a shared machine do not count); ratio = median over processes of "
+        "the median over rounds of the two targets' batch means in that round (paired); "
+        "events as API Gateway sends them, "
         "telemetry written to /dev/null; DynamoDB stubbed, no socket (bench/peers/canned.py)"
     )
     env = warm.child_environment(environment("local"))

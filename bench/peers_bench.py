@@ -99,7 +99,7 @@ def warm_figures(plan: warm.Plan, env: dict[str, str]) -> dict[str, dict[str, li
                 measured = warm.measure(
                     stub, one, env, {peer: peer}, {peer: ["get"]}, str(peers_venvs.python(peer))
                 )
-                figures[stub][peer] += measured[peer]["get"]
+                figures[stub][peer] += [statistics.median(r) for r in measured[peer]["get"]]
     return figures
 
 

@@ -14,8 +14,11 @@ call. DynamoDB is stubbed twice over (bench/peers/canned.py):
 Time is the process's CPU time (time.process_time_ns), not the wall clock: on a shared
 machine, other processes' work then does not count, and a warm request that never waits
 (DynamoDB is stubbed) is CPU all through. A process's figure is the median of its
-batches' means; the figure printed, the median of the processes'. No socket is opened
-and no request leaves the process.
+batches' means; the figure printed, the median of the processes'. A ratio is paired: in
+each round, the targets' batches run back to back, so a round's ratio compares them
+under the same conditions (a noisy neighbour slows both); a process's ratio is the
+median of its rounds', the ratio printed the median of the processes'. No socket is
+opened and no request leaves the process.
 """
 
 import json
@@ -43,14 +46,14 @@ TARGETS = {"ours": "todo_api", "chalice": "chalice_min", "bare": "bare_boto3"}
 STUBS = ("client", "http")
 TIMEOUT_SECONDS = 600
 
-# Figures: target -> route -> per-process medians (µs).
-Figures = dict[str, dict[str, list[float]]]
+# Figures: target -> route -> for each process, its rounds' batch means (µs), in order.
+Figures = dict[str, dict[str, list[list[float]]]]
 
 
 @dataclass(frozen=True)
 class Plan:
     processes: int = 5
-    rounds: int = 10
+    rounds: int = 20
     batch: int = 50
 
 
@@ -120,7 +123,7 @@ def measure(
     routes: Mapping[str, Sequence[str]] | None = None,
     python: str = sys.executable,
 ) -> Figures:
-    """Every target's per-process medians for each of its routes, with DynamoDB stubbed."""
+    """Every target's batch means for each of its routes, by process, DynamoDB stubbed."""
     by_target = {name: list((routes or {}).get(name, ROUTES)) for name in targets}
     spec = {
         "path": [str(PROJECT_DIR), str(PEERS_DIR)],
@@ -136,18 +139,27 @@ def measure(
         for _ in range(plan.processes):
             for name, by_route in run_process(python, spec, env, Path(tmp)).items():
                 for route, means in by_route.items():
-                    figures[name][route].append(statistics.median(means))
+                    figures[name][route].append(means)
     return figures
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
+def median(processes: Sequence[Sequence[float]]) -> float:
+    """The median over processes of each one's median batch mean."""
+    return statistics.median(statistics.median(rounds) for rounds in processes)
+
+
+def paired_ratio(ours: Sequence[Sequence[float]], other: Sequence[Sequence[float]]) -> float:
+    """The median over processes of the median, over rounds, of ours / other."""
+    return statistics.median(
+        statistics.median(mine / theirs for mine, theirs in zip(a, b, strict=True))
+        for a, b in zip(ours, other, strict=True)
+    )
 
 
 def ratios(figures: Figures, ours: str, other: str) -> dict[str, float]:
-    """ours / other, route by route, of the medians over processes."""
+    """ours / other, route by route, paired round by round (see the module's docstring)."""
     return {
-        route: median(figures[ours][route]) / median(figures[other][route])
+        route: paired_ratio(figures[ours][route], figures[other][route])
         for route in figures[ours]
         if route in figures[other]
     }

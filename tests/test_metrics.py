@@ -1,4 +1,5 @@
-"""EMF documents are what the specification asks for, and each is one line on stdout."""
+"""EMF lines are what the specification asks for, with the members beside the metadata,
+and each is one line on stdout."""
 
 import json
 import time
@@ -7,23 +8,22 @@ import jsonschema
 import pytest
 
 from chalicelib import metrics
-from chalicelib.metrics import Metric
+from chalicelib.metrics import MetricSet
 from tests import emf
 
-DIMENSIONS = {"Service": "todo-api", "Stage": "test"}
+REQUESTS = MetricSet(("Service", "Stage"), (("Requests", "Count"), ("Latency", "Milliseconds")))
+ERRORS = MetricSet(("Service", "Stage", "Code"), (("Errors", "Count"),))
+MEMBERS = {"Service": "todo-api", "Stage": "test", "Requests": 1, "Latency": 12.5}
 
 
-def a_document(**overrides):
-    arguments = {
-        "namespace": "TodoApi",
-        "dimensions": DIMENSIONS,
-        "metrics": [Metric("Requests", "Count", 1), Metric("Latency", "Milliseconds", 12.5)],
-        **overrides,
-    }
-    return metrics.document(**arguments)
+def a_document(members=MEMBERS, sets=(REQUESTS,), **options):
+    text = metrics.line(members, metrics.directives("TodoApi", sets), **options)
+    assert text.endswith("}\n")
+    assert text.count("\n") == 1
+    return json.loads(text)
 
 
-def test_a_document_is_valid_emf_with_values_at_the_top_level():
+def test_a_line_is_valid_emf_with_the_members_at_the_top_level():
     document = a_document()
     emf.validate(document)
     assert document["_aws"]["CloudWatchMetrics"] == [
@@ -36,10 +36,30 @@ def test_a_document_is_valid_emf_with_values_at_the_top_level():
             ],
         }
     ]
-    assert document["Service"] == "todo-api"
-    assert document["Stage"] == "test"
-    assert document["Requests"] == 1
-    assert document["Latency"] == 12.5
+    assert {name: document[name] for name in MEMBERS} == MEMBERS
+
+
+def test_other_members_stay_as_log_fields_beside_the_metrics():
+    members = {"type": "request", "note": 'quotes " and \\ and }', **MEMBERS}
+    document = a_document(members)
+    emf.validate(document)
+    assert set(document) == set(members) | {"_aws"}
+    assert document["note"] == 'quotes " and \\ and }'
+
+
+def test_two_sets_are_two_directives_of_one_document():
+    document = a_document({**MEMBERS, "Code": "TodoNotFound", "Errors": 1}, (REQUESTS, ERRORS))
+    emf.validate(document)
+    directives = document["_aws"]["CloudWatchMetrics"]
+    assert [d["Dimensions"] for d in directives] == [
+        [["Service", "Stage"]],
+        [["Service", "Stage", "Code"]],
+    ]
+    assert directives[1]["Metrics"] == [{"Name": "Errors", "Unit": "Count"}]
+
+
+def test_a_line_without_other_members_is_still_one_json_object():
+    assert set(a_document({}, ())) == {"_aws"}
 
 
 def test_the_timestamp_is_now_in_epoch_milliseconds_unless_given():
@@ -49,13 +69,10 @@ def test_the_timestamp_is_now_in_epoch_milliseconds_unless_given():
     assert a_document(timestamp_ms=1_700_000_000_000)["_aws"]["Timestamp"] == 1_700_000_000_000
 
 
-def test_emit_writes_exactly_one_json_line(capsys):
-    document = a_document()
-    metrics.emit(document)
-    out = capsys.readouterr().out
-    assert out.endswith("\n")
-    assert out.count("\n") == 1
-    assert json.loads(out) == document
+def test_emit_writes_the_text_in_one_go(capsys):
+    text = metrics.line(MEMBERS, metrics.directives("TodoApi", (REQUESTS,)))
+    metrics.emit(text)
+    assert capsys.readouterr().out == text
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import requests_like_ours as calls
 
 dynamodb = boto3.client("dynamodb")
 TABLE = os.environ["TABLE_NAME"]
-
-
-def _key(owner: str, todo_id: str) -> dict[str, Any]:
-    return {"ownerId": {"S": owner}, "todoId": {"S": todo_id}}
 
 
 def _answer(status: int, body: Any) -> dict[str, Any]:
@@ -30,17 +27,12 @@ def _answer(status: int, body: Any) -> dict[str, Any]:
 
 def _get(owner: str, event: dict[str, Any]) -> dict[str, Any]:
     todo_id = event["pathParameters"]["todo_id"]
-    found = dynamodb.get_item(TableName=TABLE, Key=_key(owner, todo_id), ConsistentRead=True)
+    found = dynamodb.get_item(**calls.get_item(TABLE, owner, todo_id))
     return _answer(200, found["Item"]) if "Item" in found else _answer(404, {"id": todo_id})
 
 
 def _list(owner: str, event: dict[str, Any]) -> dict[str, Any]:
-    found = dynamodb.query(
-        TableName=TABLE,
-        KeyConditionExpression="ownerId = :owner",
-        ExpressionAttributeValues={":owner": {"S": owner}},
-        Limit=51,
-    )
+    found = dynamodb.query(**calls.query(TABLE, owner))
     return _answer(200, found["Items"])
 
 
@@ -48,26 +40,22 @@ def _create(owner: str, event: dict[str, Any]) -> dict[str, Any]:
     body = json.loads(event["body"])
     now = datetime.now(UTC).isoformat()
     item = {
-        **_key(owner, str(uuid.uuid4())),
+        **calls.key(owner, str(uuid.uuid4())),
         "text": {"S": body["text"]},
         "checked": {"BOOL": False},
         "createdAt": {"S": now},
         "updatedAt": {"S": now},
         "version": {"N": "1"},
     }
-    dynamodb.put_item(TableName=TABLE, Item=item)
+    dynamodb.put_item(**calls.put_item(TABLE, item))
     return _answer(201, item)
 
 
 def _update(owner: str, event: dict[str, Any]) -> dict[str, Any]:
     body = json.loads(event["body"])
-    found = dynamodb.update_item(
-        TableName=TABLE,
-        Key=_key(owner, event["pathParameters"]["todo_id"]),
-        UpdateExpression="SET checked = :checked, version = version + :one",
-        ExpressionAttributeValues={":checked": {"BOOL": body["checked"]}, ":one": {"N": "1"}},
-        ReturnValues="ALL_NEW",
-    )
+    now = datetime.now(UTC).isoformat()
+    todo_id = event["pathParameters"]["todo_id"]
+    found = dynamodb.update_item(**calls.update_item(TABLE, owner, todo_id, body["checked"], now))
     return _answer(200, found["Attributes"])
 
 

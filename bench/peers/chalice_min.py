@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import requests_like_ours as calls
 from chalice import Chalice, NotFoundError, Response
 from chalice.app import Request
 
@@ -30,13 +31,9 @@ def _owner() -> str:
     return principal
 
 
-def _key(owner: str, todo_id: str) -> dict[str, Any]:
-    return {"ownerId": {"S": owner}, "todoId": {"S": todo_id}}
-
-
 @app.route("/todos/{todo_id}", methods=["GET"])
 def get_todo(todo_id: str) -> Any:
-    found = dynamodb.get_item(TableName=TABLE, Key=_key(_owner(), todo_id), ConsistentRead=True)
+    found = dynamodb.get_item(**calls.get_item(TABLE, _owner(), todo_id))
     if "Item" not in found:
         raise NotFoundError(todo_id)
     return found["Item"]
@@ -44,12 +41,7 @@ def get_todo(todo_id: str) -> Any:
 
 @app.route("/todos", methods=["GET"])
 def list_todos() -> Any:
-    found = dynamodb.query(
-        TableName=TABLE,
-        KeyConditionExpression="ownerId = :owner",
-        ExpressionAttributeValues={":owner": {"S": _owner()}},
-        Limit=51,
-    )
+    found = dynamodb.query(**calls.query(TABLE, _owner()))
     return found["Items"]
 
 
@@ -58,30 +50,23 @@ def create_todo() -> Response:
     request = _request()
     now = datetime.now(UTC).isoformat()
     item = {
-        **_key(_owner(), str(uuid.uuid4())),
+        **calls.key(_owner(), str(uuid.uuid4())),
         "text": {"S": request.json_body["text"]},
         "checked": {"BOOL": False},
         "createdAt": {"S": now},
         "updatedAt": {"S": now},
         "version": {"N": "1"},
     }
-    dynamodb.put_item(TableName=TABLE, Item=item)
+    dynamodb.put_item(**calls.put_item(TABLE, item))
     return Response(body=item, status_code=201)
 
 
 @app.route("/todos/{todo_id}", methods=["PUT"])
 def update_todo(todo_id: str) -> Any:
     request = _request()
-    found = dynamodb.update_item(
-        TableName=TABLE,
-        Key=_key(_owner(), todo_id),
-        UpdateExpression="SET checked = :checked, version = version + :one",
-        ExpressionAttributeValues={
-            ":checked": {"BOOL": request.json_body["checked"]},
-            ":one": {"N": "1"},
-        },
-        ReturnValues="ALL_NEW",
-    )
+    now = datetime.now(UTC).isoformat()
+    checked = request.json_body["checked"]
+    found = dynamodb.update_item(**calls.update_item(TABLE, _owner(), todo_id, checked, now))
     return found["Attributes"]
 
 
