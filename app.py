@@ -16,11 +16,12 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalice import Chalice, CORSConfig, Response
+from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import gateway, settings, telemetry
 from chalicelib.authorizer import blueprint, jwt_auth
+from chalicelib.cors import FixedCORSConfig
 from chalicelib.errors import NoUsableCaller, TodoApiError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ app.register_blueprint(blueprint)
 # no route accepts (they get a 415 either way).
 app.api.binary_types = []
 
-CORS = CORSConfig(
+CORS = FixedCORSConfig(
     allow_origin=settings.cors_allow_origin(),
     allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
     expose_headers=["ETag", "Location", "Link", "Retry-After", "X-Request-Id"],
