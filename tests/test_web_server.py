@@ -284,6 +284,31 @@ def test_local_sign_in_refuses_a_large_body_and_one_without_a_length(web):
 
 
 @pytest.mark.parametrize(
+    "framing",
+    [
+        {"Content-Length": ["13", "14"]},  # two lengths: which one frames the body?
+        {"Content-Length": ["+13"]},
+        {"Content-Length": ["13"], "Transfer-Encoding": ["chunked"]},
+    ],
+)
+def test_local_sign_in_refuses_an_ambiguous_body_framing(web, framing):
+    connection = http.client.HTTPConnection(HOST, web.port, timeout=5)
+    try:
+        connection.putrequest("POST", "/local/token", skip_accept_encoding=True)
+        connection.putheader("Content-Type", "application/json")
+        for name, values in framing.items():
+            for value in values:
+                connection.putheader(name, value)
+        connection.endheaders(b'{"user": "a"}')
+        response = connection.getresponse()
+        status, body = response.status, json.loads(response.read())
+    finally:
+        connection.close()
+    assert status in (400, 411)
+    assert "token" not in body
+
+
+@pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
         ("GET", "/local/token", "POST"),

@@ -73,8 +73,9 @@ class EdgeError(Exception):
         self.body = {"message": message, "code": code}
 
 
-def check_body_framing(headers: Message) -> None:
-    """Raises EdgeError unless the body, if any, is framed by one valid Content-Length."""
+def check_body_framing(headers: Message, max_bytes: int = MAX_BODY_BYTES) -> int:
+    """The body's length (0 without one); raises EdgeError unless the body, if any, is
+    framed by one valid Content-Length of at most max_bytes."""
     if headers.get("Transfer-Encoding") is not None:
         raise EdgeError(
             HTTPStatus.LENGTH_REQUIRED, "LengthRequired", "Send the body with a Content-Length"
@@ -87,12 +88,14 @@ def check_body_framing(headers: Message) -> None:
             "InvalidRequest",
             "Content-Length must be one whole number of bytes",
         )
-    if values and int(values.pop()) > MAX_BODY_BYTES:
+    length = int(values.pop()) if values else 0
+    if length > max_bytes:
         raise EdgeError(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             "PayloadTooLarge",
-            f"The body may be at most {MAX_BODY_BYTES} bytes",
+            f"The body may be at most {max_bytes} bytes",
         )
+    return length
 
 
 def gateway_cors_headers(app: Chalice) -> dict[str, str]:

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tools.local_server import EdgeError, check_body_framing
 from tools.token import LIFETIME_SECONDS, issue_token
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -501,16 +502,13 @@ class _Handler(BaseHTTPRequestHandler):
                 "UnsupportedMediaType",
                 f"Send the request as {media_type}",
             )
-        length = self.headers.get("Content-Length", "")
-        if not length.isdigit():
+        if self.headers.get("Content-Length") is None:
             raise BadRequest(HTTPStatus.LENGTH_REQUIRED, "LengthRequired", "Content-Length needed")
-        if int(length) > MAX_BODY_BYTES:
-            raise BadRequest(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                "TooLarge",
-                f"The body must be at most {MAX_BODY_BYTES} bytes",
-            )
-        return self.rfile.read(int(length))
+        try:
+            length = check_body_framing(self.headers, MAX_BODY_BYTES)
+        except EdgeError as error:
+            raise BadRequest(error.status, error.body["code"], error.body["message"]) from None
+        return self.rfile.read(length)
 
     def _json_body(self) -> Any:
         try:
