@@ -27,7 +27,6 @@ import os
 import subprocess
 import sys
 import time
-import venv
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ from unittest import mock
 # aws-sam-translator ships no type information (no py.typed marker).
 from samtranslator.model.exceptions import InvalidDocumentException  # type: ignore[import-untyped]
 from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
+
+from tools import owned_venv
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = PROJECT_DIR / "build" / "prod" / "sam.json"
@@ -158,30 +159,7 @@ def cfn_lint(template: Path) -> bool:
 
 def checkov_environment() -> Path:
     """checkov's own virtualenv, installed from requirements-iac.txt; its checkov."""
-    wanted = CHECKOV_REQUIREMENTS.read_text()
-    stamp = CHECKOV_VENV / ".installed"
-    checkov = CHECKOV_VENV / "bin" / "checkov"
-    if checkov.exists() and stamp.exists() and stamp.read_text() == wanted:
-        return checkov
-    print(f"installing {CHECKOV_REQUIREMENTS.name} into {CHECKOV_VENV.name} ...", flush=True)
-    venv.create(CHECKOV_VENV, with_pip=True, clear=True)
-    # As virtualenv does: git, and ruff's `check .`, then pass over the whole directory.
-    (CHECKOV_VENV / ".gitignore").write_text("# Made by tools/lint_iac.py.\n*\n")
-    subprocess.run(  # noqa: S603 - fixed argv
-        [
-            str(CHECKOV_VENV / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-            str(CHECKOV_REQUIREMENTS),
-        ],
-        check=True,
-    )
-    stamp.write_text(wanted)
-    return checkov
+    return owned_venv.ensure(CHECKOV_VENV, CHECKOV_REQUIREMENTS).parent / "checkov"
 
 
 def checkov(template: Path) -> bool:
