@@ -17,7 +17,8 @@ from typing import Any, Literal, NamedTuple
 Unit = Literal["Count", "Milliseconds"]
 
 # One encoder for every line: json.dumps with arguments builds a new one on each call.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+# No check for cycles: the documents are flat dicts the app builds, never cyclic.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 class MetricSet(NamedTuple):

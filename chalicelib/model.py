@@ -1,7 +1,8 @@
 """The todo resource and the rules for making one."""
 
 import re
-from datetime import UTC, datetime
+import time
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 TEXT_MAX_LENGTH = 1000
@@ -44,7 +45,15 @@ class TodoChanges(NamedTuple):
 
 def utc_timestamp() -> str:
     """Now, as ISO 8601 in UTC with milliseconds and a Z."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    second, millisecond = divmod(time.time_ns() // 1_000_000, 1000)
+    return f"{_utc_second(second)}.{millisecond:03d}Z"
+
+
+# Formatting is most of a timestamp's cost (1.6 µs with datetime), and every write asks
+# for one: the text of the current second is kept until the clock leaves it.
+@lru_cache(maxsize=1)
+def _utc_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def create_todo(draft: NewTodo) -> Todo:

@@ -162,14 +162,15 @@ def _write_condition(expected_versions: frozenset[int] | None) -> dict[str, Any]
     }
 
 
-def _merge(*parts: dict[str, Any]) -> dict[str, Any]:
-    """Request parameters, with the expression maps of all parts combined."""
-    merged: dict[str, Any] = {}
-    for part in parts:
-        for name, value in part.items():
-            merged[name] = (
-                {**merged[name], **value} if isinstance(value, dict) and name in merged else value
-            )
+_EXPRESSION_MAPS = ("ExpressionAttributeNames", "ExpressionAttributeValues")
+
+
+def _with_condition(request: dict[str, Any], condition: dict[str, Any]) -> dict[str, Any]:
+    """The request's parameters and the condition's, their expression maps combined."""
+    merged = {**request, **condition}
+    for name in _EXPRESSION_MAPS:
+        if name in request and name in condition:
+            merged[name] = {**request[name], **condition[name]}
     return merged
 
 
@@ -293,7 +294,7 @@ class TodoStore:
     ) -> Todo:
         """Applies changes to an existing todo and bumps its version; never creates one."""
         expression, names, values = _update_expression(changes)
-        request = _merge(
+        request = _with_condition(
             {
                 "TableName": self._table,
                 "Key": _key(owner_id, todo_id),
@@ -315,7 +316,7 @@ class TodoStore:
         self, owner_id: str, todo_id: str, expected_versions: frozenset[int] | None = None
     ) -> None:
         """Deletes an existing todo; deleting nothing is TodoNotFound, not a success."""
-        request = _merge(
+        request = _with_condition(
             {"TableName": self._table, "Key": _key(owner_id, todo_id)},
             _write_condition(expected_versions),
         )

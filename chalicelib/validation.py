@@ -36,8 +36,8 @@ def _json_object(raw_body: bytes | str | None) -> dict[str, Any]:
         raise InvalidRequest("The request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
+    if not _FIELDS.issuperset(body):
+        unknown = sorted(set(body) - _FIELDS)
         raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
     return body
 

@@ -1,6 +1,10 @@
 """The todo resource: ids ordered by creation, timestamps in UTC with milliseconds."""
 
 import re
+import time
+from datetime import UTC, datetime
+
+import pytest
 
 from chalicelib.model import NewTodo, create_todo, is_todo_id, utc_timestamp
 
@@ -25,6 +29,21 @@ def test_ids_are_url_safe_todo_ids():
 
 def test_timestamps_are_utc_iso8601_with_milliseconds():
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", utc_timestamp())
+
+
+@pytest.mark.parametrize(
+    "now_ns",
+    [
+        1_796_083_200_000_000_000,  # 2026-12-01 at midnight
+        1_796_083_200_999_999_999,  # its last nanosecond: still .999
+        1_796_083_201_000_123_456,  # the next second, as the kept text changes
+        951_782_400_007_000_000,  # 2000-02-29
+    ],
+)
+def test_a_timestamp_is_the_clocks_time_to_the_millisecond(monkeypatch, now_ns):
+    monkeypatch.setattr(time, "time_ns", lambda: now_ns)
+    expected = datetime.fromtimestamp(now_ns // 1_000_000 / 1000, UTC)
+    assert utc_timestamp() == expected.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_the_json_form_uses_the_original_field_names():

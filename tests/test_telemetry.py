@@ -322,7 +322,7 @@ class TestMetrics:
         } <= telemetry.ERROR_CODES
         assert len(telemetry.ERROR_CODES) <= 15
         answered = a_response_with_code("Not-a-code-of-ours")
-        values = telemetry.metric_values(answered, "s", "t")
+        values = telemetry.request_line(answered, "s", "t")
         assert (values["Code"], values["Errors"]) == ("Other", 1)
 
     def test_every_domain_error_has_a_known_code(self):
