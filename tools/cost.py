@@ -280,7 +280,7 @@ def body_bytes(body: Any) -> int:
 
 def app_log_bytes(operation: str, stage: Stage, ids: RequestIds, body: Any = None) -> int:
     """What the API handler prints for one successful request: telemetry's own report
-    (log line and EMF documents), run under the stage's environment as in Lambda."""
+    (one line, both log line and EMF document), run under the stage's environment as in Lambda."""
     op = OPERATIONS[operation]
     # What telemetry reads of the event (through chalicelib.gateway): caller, ids.
     trace_header = f"Root={ids.trace_id};Sampled=1" if ids.trace_id else None
