@@ -8,17 +8,14 @@ log fields: so one line can be both a request's log line and its metrics. See
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 """
 
-import json
 import sys
 import time
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
-Unit = Literal["Count", "Milliseconds"]
+from chalicelib.compact_json import encode
 
-# One encoder for every line: json.dumps with arguments builds a new one on each call.
-# No check for cycles: the documents are flat dicts the app builds, never cyclic.
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+Unit = Literal["Count", "Milliseconds"]
 
 
 class MetricSet(NamedTuple):
@@ -32,16 +29,21 @@ class MetricSet(NamedTuple):
     metrics: tuple[tuple[str, Unit], ...]
 
 
-class Directives(NamedTuple):
-    """The `_aws.CloudWatchMetrics` of a document, as JSON text."""
+class Template(NamedTuple):
+    """What every document of one shape shares, as JSON text: its fixed members (those
+    the same on every line, such as the dimensions' values) and its `_aws` metadata but
+    the timestamp."""
 
-    text: str
+    opening: str
+    directives: str
 
 
-def directives(namespace: str, sets: tuple[MetricSet, ...]) -> Directives:
-    """The metadata of every document of this shape. It is the same on every request but
-    for the timestamp: make it once and reuse it, and `line` joins its JSON to the
-    members' (measured: encoding it on each request was a quarter of telemetry's cost)."""
+def template(
+    namespace: str, sets: tuple[MetricSet, ...], fixed: Mapping[str, Any] | None = None
+) -> Template:
+    """Make it once per shape and reuse it: `line` then encodes only the members that
+    change. Measured: encoding the metadata on each request was a quarter of telemetry's
+    cost, and the fixed members a third of what remained (make bench)."""
     listed = [
         {
             "Namespace": namespace,
@@ -50,16 +52,24 @@ def directives(namespace: str, sets: tuple[MetricSet, ...]) -> Directives:
         }
         for metric_set in sets
     ]
-    return Directives('"CloudWatchMetrics":' + _encode(listed))
+    fixed_members = members(fixed or {})
+    opening = "{" + (fixed_members + "," if fixed_members else "")
+    return Template(opening, '"CloudWatchMetrics":' + encode(listed))
 
 
-def line(members: Mapping[str, Any], metadata: Directives, timestamp_ms: int | None = None) -> str:
-    """One EMF document as a JSON line: `members` (which must hold every dimension and
-    metric the directives name, as top-level values), then the `_aws` metadata."""
+def members(values: Mapping[str, Any]) -> str:
+    """Members as `line` takes them: JSON text, without the braces."""
+    return encode(values)[1:-1]
+
+
+def line(members: str, shape: Template, timestamp_ms: int | None = None) -> str:
+    """One EMF document as a JSON line: the template's fixed members, then `members`
+    (JSON text without braces; together they must hold every dimension and metric the
+    directives name, as top-level values, and no name twice), then the `_aws` metadata."""
     stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
-    encoded = _encode(members)
-    separator = "," if len(encoded) > 2 else ""
-    return f'{encoded[:-1]}{separator}"_aws":{{"Timestamp":{stamp},{metadata.text}}}}}\n'
+    separator = "," if members else ""
+    metadata = f'"_aws":{{"Timestamp":{stamp},{shape.directives}}}'
+    return f"{shape.opening}{members}{separator}{metadata}}}\n"
 
 
 def emit(text: str) -> None:

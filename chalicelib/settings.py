@@ -1,10 +1,14 @@
 """The one place that reads configuration from the environment.
 
 Chalice's test client applies a stage's environment variables only while a request
-runs, so settings are read when asked for, never at import time.
+runs, so settings are read when asked for, never at import time. The two that every
+request of the API handler asks for, the table and telemetry's, are then kept for the
+container's life, as Lambda keeps its environment: reading os.environ costs about 4 µs
+of a warm request (make bench). Tests forget them between tests (tests/conftest.py).
 """
 
 import os
+from functools import cache
 from typing import NamedTuple
 
 
@@ -42,6 +46,7 @@ class TokenSettings(NamedTuple):
     secret_parameter: str | None
 
 
+@cache
 def table_name() -> str:
     return _required("TABLE_NAME")
 
@@ -147,6 +152,7 @@ def cors_allow_origin() -> str:
     return _required("CORS_ALLOW_ORIGIN")
 
 
+@cache
 def telemetry_settings() -> tuple[str, str]:
     """The CloudWatch namespace of the app's metrics, and the stage its logs and metrics name.
 

@@ -30,6 +30,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from chalice import Chalice, Response
@@ -209,60 +210,75 @@ REQUEST_METRICS = metrics.MetricSet(
 ERROR_METRICS = metrics.MetricSet(("Service", "Stage", "Code"), (("Errors", "Count"),))
 
 
-# One per namespace and outcome, made on first use: the same for every request after.
+# One per stage and outcome, made on first use: the same for every request after.
 @lru_cache(maxsize=8)
-def _metadata(namespace: str, failed: bool) -> metrics.Directives:
+def _template(namespace: str, service: str, stage: str, failed: bool) -> metrics.Template:
     sets = (REQUEST_METRICS, ERROR_METRICS) if failed else (REQUEST_METRICS,)
-    return metrics.directives(namespace, sets)
+    fixed = {"type": "request", "stage": stage, "Service": service, "Stage": stage, "Requests": 1}
+    return metrics.template(namespace, sets, fixed)
+
+
+_INFO_LEVEL, _ERROR_LEVEL = '"INFO"', '"ERROR"'
 
 
 def _report(answered: _Answered, service: str) -> None:
     """One line per request: the log line, which is also the request's EMF document."""
     namespace, stage = settings.telemetry_settings()
-    members = request_line(answered, service, stage)
-    metrics.emit(metrics.line(members, _metadata(namespace, "Errors" in members)))
+    failed = answered.response.status_code >= 400
+    shape = _template(namespace, service, stage, failed)
+    metrics.emit(metrics.line(request_members(answered), shape))
 
 
-def request_line(answered: _Answered, service: str, stage: str) -> dict[str, Any]:
-    """The log fields, then the dimensions and values of REQUEST_METRICS (ColdStart and
-    DynamoDbThrottles as 0 or 1, so that their Sum counts and their Average is a rate),
-    and on an error answer those of ERROR_METRICS. Built in one go: every request pays
-    for it (make bench)."""
-    request, status, outcome = answered.request, answered.response.status_code, answered.outcome
-    error, cold_start = outcome.error, answered.cold_start
-    line: dict[str, Any] = {
-        "level": "ERROR" if status >= 500 else "INFO",
-        "type": "request",
-        "requestId": answered.request_id,
+def request_members(answered: _Answered) -> str:
+    """The line's members that vary, as JSON text: the log fields, then the values of
+    REQUEST_METRICS (ColdStart and DynamoDbThrottles as 0 or 1, so that their Sum counts
+    and their Average is a rate), then what `_problem` adds.
+
+    Written as one template, each value as the json module writes its type (strings
+    escaped by its own function), not built as a dict and encoded: every request pays
+    for this line, and encoding each key anew was most of its cost (make bench). Members
+    a request may lack are in `_problem`, which the json module encodes.
+    """
+    request, status, latency = answered.request, answered.response.status_code, answered.latency_ms
+    route, method = (request.path, request.method) if request is not None else (None, None)
+    cold_start, outcome = answered.cold_start, answered.outcome
+    members = (
+        f'"level":{_ERROR_LEVEL if status >= 500 else _INFO_LEVEL},'
+        f'"requestId":{encode_basestring_ascii(answered.request_id)},'
         # Lambda's own id of the invocation: its REPORT line's @requestId in Logs Insights.
-        "lambdaRequestId": answered.lambda_request_id,
-        "traceId": gateway.trace_id(request) if request is not None else None,
-        "stage": stage,
-        "route": request.path if request is not None else None,
-        "method": request.method if request is not None else None,
-        "status": status,
-        "latencyMs": round(answered.latency_ms, 1),
-        "principal": _principal(request),
-        "coldStart": cold_start,
-        "Service": service,
-        "Stage": stage,
-        "Requests": 1,
-        "Latency": round(answered.latency_ms, 3),
-        "ColdStart": int(cold_start),
-        "DynamoDbThrottles": int(answered.throttled),
-    }
-    if status >= 400:
+        f'"lambdaRequestId":{_string(answered.lambda_request_id)},'
+        f'"traceId":{_string(gateway.trace_id(request) if request is not None else None)},'
+        f'"route":{_string(route)},"method":{_string(method)},"status":{status:d},'
+        f'"latencyMs":{round(latency, 1)!r},"principal":{_string(_principal(request))},'
+        f'"coldStart":{"true" if cold_start else "false"},"Latency":{round(latency, 3)!r},'
+        f'"ColdStart":{cold_start:d},"DynamoDbThrottles":{answered.throttled:d}'
+    )
+    if status < 400 and outcome.exception is None:
+        return members
+    return f"{members},{metrics.members(_problem(answered))}"
+
+
+def _string(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def _problem(answered: _Answered) -> dict[str, Any]:
+    """What an error answer adds to its line: its code, and the dimension and value of
+    ERROR_METRICS; for a 503 the reason; for a failure the exception's type and where
+    it was raised."""
+    outcome, problem = answered.outcome, dict[str, Any]()
+    if answered.response.status_code >= 400:
         code = answered.error_code
         if code is not None:
-            line["code"] = code
-        line["Code"] = code if code in ERROR_CODES else "Other"
-        line["Errors"] = 1
-    if isinstance(error, ServiceUnavailable):
-        line["reason"] = error.reason
+            problem["code"] = code
+        problem["Code"] = code if code in ERROR_CODES else "Other"
+        problem["Errors"] = 1
+    if isinstance(outcome.error, ServiceUnavailable):
+        problem["reason"] = outcome.error.reason
     if outcome.exception is not None:
-        line["exception"] = type(outcome.exception).__name__
-        line["stack"] = _stack(outcome.exception)
-    return line
+        problem["exception"] = type(outcome.exception).__name__
+        problem["stack"] = _stack(outcome.exception)
+    return problem
 
 
 def _principal(request: Request | None) -> str | None:

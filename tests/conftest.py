@@ -43,7 +43,7 @@ from moto import mock_aws  # noqa: E402
 from moto.core.models import botocore_stubber  # noqa: E402
 
 from app import app  # noqa: E402
-from chalicelib import aws, signing  # noqa: E402
+from chalicelib import aws, settings, signing  # noqa: E402
 from tests.aws_calls import CallRecorder  # noqa: E402
 from tests.identity import oidc_issuer  # noqa: E402
 from tools.table import ensure_table  # noqa: E402
@@ -61,6 +61,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 class LeftTheProcess(AssertionError):
     """A test of the fast tier started a process or opened a connection."""
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh() -> Iterator[None]:
+    """Each test's own environment: the settings a container keeps once read (the table,
+    telemetry's) are forgotten before and after every test."""
+    kept = (settings.table_name, settings.telemetry_settings)
+    for setting in kept:
+        setting.cache_clear()
+    yield
+    for setting in kept:
+        setting.cache_clear()
 
 
 @pytest.fixture(autouse=True)

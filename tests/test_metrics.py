@@ -17,7 +17,7 @@ MEMBERS = {"Service": "todo-api", "Stage": "test", "Requests": 1, "Latency": 12.
 
 
 def a_document(members=MEMBERS, sets=(REQUESTS,), **options):
-    text = metrics.line(members, metrics.directives("TodoApi", sets), **options)
+    text = metrics.line(metrics.members(members), metrics.template("TodoApi", sets), **options)
     assert text.endswith("}\n")
     assert text.count("\n") == 1
     return json.loads(text)
@@ -62,6 +62,19 @@ def test_a_line_without_other_members_is_still_one_json_object():
     assert set(a_document({}, ())) == {"_aws"}
 
 
+def test_fixed_members_come_from_the_template_beside_the_lines_own():
+    fixed = {"Service": "todo-api", "Stage": 'a "quoted" \\ stage'}
+    shape = metrics.template("TodoApi", (REQUESTS,), fixed)
+    document = json.loads(metrics.line(metrics.members({"Requests": 1, "Latency": 12.5}), shape))
+    emf.validate(document)
+    assert document == {**MEMBERS, "Stage": fixed["Stage"], "_aws": document["_aws"]}
+
+
+def test_a_line_of_fixed_members_alone_is_still_one_json_object():
+    shape = metrics.template("TodoApi", (), {"type": "request"})
+    assert json.loads(metrics.line(metrics.members({}), shape)).keys() == {"type", "_aws"}
+
+
 def test_the_timestamp_is_now_in_epoch_milliseconds_unless_given():
     before = int(time.time() * 1000)
     stamped = a_document()["_aws"]["Timestamp"]
@@ -70,7 +83,7 @@ def test_the_timestamp_is_now_in_epoch_milliseconds_unless_given():
 
 
 def test_emit_writes_the_text_in_one_go(capsys):
-    text = metrics.line(MEMBERS, metrics.directives("TodoApi", (REQUESTS,)))
+    text = metrics.line(metrics.members(MEMBERS), metrics.template("TodoApi", (REQUESTS,)))
     metrics.emit(text)
     assert capsys.readouterr().out == text
 

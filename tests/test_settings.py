@@ -17,8 +17,22 @@ def token_env(monkeypatch):
 def test_settings_are_read_when_asked_for_not_at_import(monkeypatch):
     monkeypatch.setenv("TABLE_NAME", "first")
     assert settings.table_name() == "first"
+    settings.table_name.cache_clear()
     monkeypatch.setenv("TABLE_NAME", "second")
     assert settings.table_name() == "second"
+
+
+@pytest.mark.parametrize("setting", [settings.table_name, settings.telemetry_settings])
+def test_what_every_request_reads_is_kept_for_the_containers_life(monkeypatch, setting):
+    names = ("TABLE_NAME", "METRICS_NAMESPACE", "STAGE")
+    for name in names:
+        monkeypatch.setenv(name, "first")
+    first = setting()
+    for name in names:
+        monkeypatch.setenv(name, "second")
+    assert setting() == first
+    setting.cache_clear()
+    assert setting() != first
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])

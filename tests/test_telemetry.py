@@ -322,7 +322,7 @@ class TestMetrics:
         } <= telemetry.ERROR_CODES
         assert len(telemetry.ERROR_CODES) <= 15
         answered = a_response_with_code("Not-a-code-of-ours")
-        values = telemetry.request_line(answered, "s", "t")
+        values = json.loads("{" + telemetry.request_members(answered) + "}")
         assert (values["Code"], values["Errors"]) == ("Other", 1)
 
     def test_every_domain_error_has_a_known_code(self):
@@ -346,6 +346,7 @@ def test_the_namespace_and_stage_are_settings(monkeypatch):
     monkeypatch.delenv("METRICS_NAMESPACE", raising=False)
     monkeypatch.delenv("STAGE", raising=False)
     assert settings.telemetry_settings() == ("TodoApi", "unknown")
+    settings.telemetry_settings.cache_clear()
     monkeypatch.setenv("METRICS_NAMESPACE", "Acme/Todo")
     monkeypatch.setenv("STAGE", "prod")
     assert settings.telemetry_settings() == ("Acme/Todo", "prod")

@@ -34,7 +34,7 @@ from unittest import mock
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import telemetry
+from chalicelib import settings, telemetry
 from chalicelib.idempotency import idempotency_record
 from chalicelib.model import NewTodo, Todo, TodoChanges, create_todo
 from chalicelib.paging import Page
@@ -307,8 +307,13 @@ def app_log_bytes(operation: str, stage: Stage, ids: RequestIds, body: Any = Non
         cold_start=False,
     )
     printed = io.StringIO()
-    with mock.patch.dict(os.environ, stage.environment), redirect_stdout(printed):
-        telemetry._report(answered, stage.app_name)
+    # A container of the stage's own: telemetry keeps the settings it read first.
+    settings.telemetry_settings.cache_clear()
+    try:
+        with mock.patch.dict(os.environ, stage.environment), redirect_stdout(printed):
+            telemetry._report(answered, stage.app_name)
+    finally:
+        settings.telemetry_settings.cache_clear()
     return len(printed.getvalue().encode())
 
 
