@@ -173,14 +173,15 @@ class RequestTelemetry:
         finally:
             _outcome.reset(token)
         lambda_context = getattr(self._app, "lambda_context", None)
+        # By position: keywords cost a warm request 0.3 µs more (make bench).
         answered = _Answered(
-            request=request,
-            response=response,
-            outcome=outcome,
-            request_id=request_id(request, lambda_context),
-            lambda_request_id=getattr(lambda_context, "aws_request_id", None),
-            latency_ms=(time.perf_counter() - started) * 1000,
-            cold_start=cold_start,
+            request,
+            response,
+            outcome,
+            request_id(request, lambda_context),
+            getattr(lambda_context, "aws_request_id", None),
+            (time.perf_counter() - started) * 1000,
+            cold_start,
         )
         response.headers = {**response.headers, REQUEST_ID_HEADER: answered.request_id}
         _report(answered, self._app.app_name)
@@ -248,10 +249,10 @@ def request_members(answered: _Answered) -> str:
         # Lambda's own id of the invocation: its REPORT line's @requestId in Logs Insights.
         f'"lambdaRequestId":{_string(answered.lambda_request_id)},'
         f'"traceId":{_string(gateway.trace_id(request) if request is not None else None)},'
-        f'"route":{_string(route)},"method":{_string(method)},"status":{status:d},'
-        f'"latencyMs":{round(latency, 1)!r},"principal":{_string(_principal(request))},'
-        f'"coldStart":{"true" if cold_start else "false"},"Latency":{round(latency, 3)!r},'
-        f'"ColdStart":{cold_start:d},"DynamoDbThrottles":{answered.throttled:d}'
+        f'"route":{_string(route)},"method":{_string(method)},"status":{status},'
+        f'"latencyMs":{latency:.1f},"principal":{_string(_principal(request))},'
+        f'"coldStart":{"true" if cold_start else "false"},"Latency":{latency:.3f},'
+        f'"ColdStart":{1 if cold_start else 0},"DynamoDbThrottles":{1 if answered.throttled else 0}'
     )
     if status < 400 and outcome.exception is None:
         return members

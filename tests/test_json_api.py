@@ -1,0 +1,83 @@
+"""JsonApi answers every request exactly as Chalice does with no binary types, and stands in
+for the Chalice code it was written against."""
+
+import hashlib
+import inspect
+import json
+
+import pytest
+from chalice import BadRequestError, Chalice, Response
+from chalice.app import RestAPIEventHandler
+
+from chalicelib.json_api import JsonApi
+from tests.gateway_events import rest_event
+
+# The Chalice methods JsonApi and its handler override, as Chalice 1.34.0 has them. A new
+# Chalice that changes one fails here: compare it with chalicelib/json_api.py, then
+# record its digest.
+REPLACED = {
+    Chalice.__call__: "3b8045cee6274f9a",
+    RestAPIEventHandler.__call__: "e52081c6417e342b",
+    RestAPIEventHandler._validate_binary_response: "7b8f8cc5a9ceef43",
+}
+
+
+@pytest.mark.parametrize("method", REPLACED, ids=lambda method: method.__qualname__)
+def test_the_chalice_code_it_replaces_is_the_one_it_was_written_against(method):
+    digest = hashlib.sha256(inspect.getsource(method).encode()).hexdigest()[:16]
+    assert digest == REPLACED[method]
+
+
+def a_json_app(app):
+    """The same small API on either class: JSON, an error, a failure, custom headers."""
+
+    @app.middleware("http")
+    def stamp(event, get_response):
+        response = get_response(event)
+        response.headers["X-Stamp"] = "1"
+        return response
+
+    @app.route("/things/{name}", methods=["GET", "PUT"], cors=True)
+    def thing(name):
+        if name == "bad":
+            raise BadRequestError("no such thing")
+        if name == "boom":
+            raise RuntimeError("internal detail")
+        if name == "typed":
+            return Response(body="{}", headers={"Content-Type": "application/json"})
+        return {"name": name, "body": app.current_request.json_body}
+
+    return app
+
+
+def plain_chalice():
+    app = Chalice(app_name="plain")
+    app.api.binary_types = []
+    return a_json_app(app)
+
+
+EVENTS = [
+    ("GET", "/things/one", {}, None),
+    ("GET", "/things/one", {"Accept": "*/*"}, None),
+    ("GET", "/things/one", {"Accept": "image/png"}, None),
+    ("GET", "/things/typed", {"Accept": "application/octet-stream"}, None),
+    ("PUT", "/things/one", {"Content-Type": "application/json"}, '{"a": 1}'),
+    ("PUT", "/things/one", {"Content-Type": "image/png"}, "x"),
+    ("GET", "/things/bad", {}, None),
+    ("GET", "/things/boom", {}, None),
+    ("DELETE", "/things/one", {}, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body"), EVENTS)
+def test_it_answers_as_chalice_does_without_binary_types(method, path, headers, body):
+    name = path.rsplit("/", 1)[1]
+    event = rest_event(method, "/things/{name}", {"name": name}, headers=headers, body=body)
+    expected = plain_chalice()(json.loads(json.dumps(event)), None)
+    answered = a_json_app(JsonApi(app_name="plain"))(event, None)
+    assert answered == expected
+    assert answered["headers"]["X-Stamp"] == "1"
+
+
+def test_it_has_no_binary_types():
+    assert JsonApi(app_name="x").api.binary_types == []
