@@ -223,6 +223,13 @@ def test_a_non_json_content_type_is_415_in_the_error_shape(client, alice):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_a_request_without_a_body_is_answered_whatever_its_content_type(client, alice, alices_todo):
+    headers = {**alice, "Content-Type": "text/plain"}
+    response = client.http.get(f"/todos/{alices_todo['todoId']}", headers=headers)
+    assert (response.status_code, response.json_body) == (200, alices_todo)
+    assert client.http.get("/health", headers={"Content-Type": "image/png"}).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("method", "path"), [("post", "/todos"), ("put", "/todos/{todo_id}")], ids=["POST", "PUT"]
 )
