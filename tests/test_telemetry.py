@@ -8,8 +8,11 @@ import logging
 import subprocess
 import sys
 
+import hypothesis
 import pytest
 from chalice import ChaliceUnhandledError, Response
+from chalice.app import Request
+from hypothesis import strategies as st
 
 import app as app_module
 from chalicelib import settings, telemetry
@@ -330,6 +333,64 @@ class TestMetrics:
             assert error_class.code in telemetry.ERROR_CODES
 
 
+def answered_request(request_id="r", lambda_request_id="l", latency_us=1000, request=None):
+    return telemetry._Answered(
+        request=request,
+        response=Response(body="{}", status_code=200),
+        outcome=telemetry._Outcome(),
+        request_id=request_id,
+        lambda_request_id=lambda_request_id,
+        latency_us=latency_us,
+        cold_start=False,
+    )
+
+
+def members_of(answered):
+    return json.loads("{" + telemetry.request_members(answered) + "}")
+
+
+@pytest.mark.parametrize(
+    ("latency_us", "log_ms", "metric_ms"),
+    [
+        (0, 0.0, 0.0),
+        (1, 0.0, 0.001),
+        (99, 0.0, 0.099),
+        (100, 0.1, 0.1),
+        (23_456, 23.4, 23.456),
+        (1_000_000, 1000.0, 1000.0),
+        (15_012_412, 15012.4, 15012.412),
+    ],
+)
+def test_the_latency_is_milliseconds_to_a_tenth_in_the_log_and_a_thousandth_in_emf(
+    latency_us, log_ms, metric_ms
+):
+    members = members_of(answered_request(latency_us=latency_us))
+    assert (members["latencyMs"], members["Latency"]) == (log_ms, metric_ms)
+    assert isinstance(members["latencyMs"], float)
+    assert isinstance(members["Latency"], float)
+
+
+@hypothesis.given(st.text(), st.one_of(st.none(), st.text()), st.text(), st.text())
+def test_whatever_the_strings_the_members_are_the_json_modules_own(
+    request_id, lambda_request_id, path, method
+):
+    event = {
+        "headers": {},
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "body": None,
+        "requestContext": {"resourcePath": path, "httpMethod": method},
+    }
+    request = Request(event)
+    members = members_of(answered_request(request_id, lambda_request_id, request=request))
+    assert (members["requestId"], members["lambdaRequestId"]) == (request_id, lambda_request_id)
+    assert (members["route"], members["method"]) == (path, method)
+    text = telemetry.request_members(answered_request(request_id, lambda_request_id))
+    assert text.isascii()
+    assert "\n" not in text
+
+
 def a_response_with_code(code):
     return telemetry._Answered(
         request=None,
@@ -337,7 +398,7 @@ def a_response_with_code(code):
         outcome=telemetry._Outcome(),
         request_id="r",
         lambda_request_id="l",
-        latency_ms=1.0,
+        latency_us=1000,
         cold_start=False,
     )
 

@@ -74,7 +74,8 @@ TABLE = "todo-api"
 # CORS, nosniff). An estimate: API Gateway adds them after the code has answered.
 HEADER_BYTES = 500
 # A latency with the digits a real one prints (the log line keeps 1 decimal, EMF 3).
-TYPICAL_LATENCY_MS = 23.456
+TYPICAL_LATENCY_US = 23_456
+TYPICAL_LATENCY_MS = TYPICAL_LATENCY_US / 1000
 # What Lambda's REPORT line says a function of this size uses, give or take a digit.
 TYPICAL_MAX_MEMORY_MB = 90
 # HTTP APIs meter a request per 512 KB of it (decimal, as every size here).
@@ -303,7 +304,7 @@ def app_log_bytes(operation: str, stage: Stage, ids: RequestIds, body: Any = Non
         outcome=telemetry._Outcome(),
         request_id=ids.request_id,
         lambda_request_id=ids.lambda_request_id,
-        latency_ms=TYPICAL_LATENCY_MS,
+        latency_us=TYPICAL_LATENCY_US,
         cold_start=False,
     )
     printed = io.StringIO()
