@@ -12,6 +12,8 @@ def usable_subject(subject: str) -> bool:
     """
     if not 0 < len(subject) <= MAX_SUBJECT_LENGTH:
         return False
+    if subject.isascii():  # the common case, answered without encoding
+        return True
     try:
         subject.encode("utf-8")
     except UnicodeEncodeError:
