@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers cost clean
+.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -112,6 +112,12 @@ bench: $(INSTALLED)
 ## on first use). BENCH_ARGS: e.g. --runs 31 --warm-processes 7.
 bench-peers: $(INSTALLED)
 	$(BIN)/python -m bench.peers_bench $(BENCH_ARGS)
+
+## Print the warm path in instructions and cache misses per request, under cachegrind:
+## counts that noise cannot move, for telling whether a change did less work (needs
+## valgrind; not part of make test). BENCH_ARGS: e.g. --routes get create --requests 500.
+bench-instructions: $(INSTALLED)
+	$(BIN)/python -m bench.instructions $(BENCH_ARGS)
 
 ## Print a stage's monthly cost, line by line (offline; prices dated in tools/prices.json).
 ## Default: prod, REST and HTTP side by side, the traffic profile of docs/deploy.md. Each

@@ -44,8 +44,8 @@ NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 # The methods whose requests carry a body, which must be JSON.
 BODY_METHODS = frozenset({"POST", "PUT"})
 # Chalice's check of a request's Content-Type, off: it would run on every request, GETs
-# included (12,000 instructions each, make bench), and answer for bodies with its own
-# message. The routes that take a body check it themselves (validation.require_json).
+# included (12,000 instructions each, make bench-instructions), and answer for bodies
+# with its own message. The routes that take a body check it themselves (validation.require_json).
 NO_CONTENT_TYPE_CHECK: list[str] = []
 
 View = Callable[..., Response]
@@ -53,7 +53,7 @@ View = Callable[..., Response]
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     # Encoded here, with the app's one encoder: given a dict, Chalice would build a new
-    # encoder for every response (make bench).
+    # encoder for every response (make bench-instructions).
     return Response(
         body=compact_json.encode(body), status_code=status, headers={**JSON, **(headers or {})}
     )

@@ -3,6 +3,9 @@
 With "cold" in SPEC, it is one cold start instead (make bench-peers): the one target is
 imported, stubbed and called once, and OUT gets the clock (CLOCK_MONOTONIC, shared with
 the parent, which read it just before spawning) when it had answered, and the peak RSS.
+With "count" in SPEC (make bench-instructions, under cachegrind), the one target answers
+its route `warmup` times and then `count` times more, garbage collection off, and nothing
+is timed: the parent subtracts a run with count 0 from one with count N.
 
 Run by bench/warm.py, in this virtualenv or a peer's (standard library and botocore
 only, besides the targets). SPEC (JSON) names the targets (modules with a `handler` and a
@@ -14,6 +17,7 @@ batch's mean in microseconds. Logs and metrics printed by the targets go to /dev
 through the same writes as in Lambda.
 """
 
+import gc
 import importlib
 import json
 import os
@@ -75,6 +79,18 @@ def cold(spec: dict[str, Any], out_path: str) -> None:
         json.dump({"answered_ns": answered_ns, "peak_rss_kib": _peak_rss_kib()}, out)
 
 
+def count(spec: dict[str, Any]) -> None:
+    # No collection: one falling in the run with requests and not in the one without
+    # (or the other way) would move the difference by more than a request costs.
+    gc.disable()
+    ((name, module),) = spec["targets"].items()
+    (route,) = spec["routes"][name]
+    handler, event, context = _load(module, "http"), spec["events"][route], _LambdaContext()
+    _check(name, route, handler(event, context))
+    for _ in range(spec["warmup"] + spec["count"]):
+        handler(event, context)
+
+
 def main(spec_path: str, out_path: str) -> None:
     with open(spec_path, encoding="utf-8") as file:
         spec = json.load(file)
@@ -83,6 +99,9 @@ def main(spec_path: str, out_path: str) -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     if spec.get("cold"):
         cold(spec, out_path)
+        return
+    if "count" in spec:
+        count(spec)
         return
     context = _LambdaContext()
     handlers = {name: _load(module, spec["stub"]) for name, module in spec["targets"].items()}

@@ -1,14 +1,14 @@
 """JsonApi: a Chalice app whose every body is JSON, without Chalice's binary-body checks.
 
-Chalice checks every REST API response against the API's binary types three times: is
-the response binary, does the client accept binary, must the body be base64-encoded.
-Each check splits a header with a regular expression, even with no binary type at all,
-and the three cost a warm request about 35,000 instructions, more than this app's own
-request line (make bench). With no binary types their answers are known in advance:
-nothing is binary, so nothing is refused for its Accept header and nothing is encoded.
-JsonApi has no binary types and skips the three checks; everything else is Chalice's.
+Chalice checks every REST API response against the API's binary types three times: is the
+response binary, does the client accept binary, must the body be base64-encoded. Each check
+splits a header with a regular expression, even with no binary type at all, and the three
+cost a warm request about 35,000 instructions (make bench-instructions). With no binary
+types their answers are known in advance: nothing is binary, so nothing is refused for its
+Accept header and nothing is encoded. JsonApi has no binary types and skips the three
+checks; everything else is Chalice's.
 
-It overrides two methods of Chalice 1.34's and one of its request handler's. The tests
+It overrides Chalice 1.34's `__call__` and two methods of its request handler. The tests
 (tests/test_json_api.py) pin the Chalice code these stand in for, so that an upgrade of
 Chalice fails there first, and check that JsonApi answers as Chalice does.
 """

@@ -43,7 +43,7 @@ def template(
 ) -> Template:
     """Make it once per shape and reuse it: `line` then encodes only the members that
     change. Measured: encoding the metadata on each request was a quarter of telemetry's
-    cost, and the fixed members a third of what remained (make bench)."""
+    cost, and the fixed members a third of what remained (make bench-instructions)."""
     listed = [
         {
             "Namespace": namespace,

@@ -173,7 +173,7 @@ class RequestTelemetry:
         finally:
             _outcome.reset(token)
         lambda_context = getattr(self._app, "lambda_context", None)
-        # By position: keywords cost a warm request 0.3 µs more (make bench).
+        # By position: keywords cost 0.3 µs more a request (timeit).
         answered = _Answered(
             request,
             response,
@@ -235,12 +235,12 @@ def request_members(answered: _Answered) -> str:
     REQUEST_METRICS (ColdStart and DynamoDbThrottles as 0 or 1, so that their Sum counts
     and their Average is a rate), then what `_problem` adds.
 
-    Written as one template, each value as the json module writes its type (strings
-    escaped by its own function), not built as a dict and encoded: every request pays
-    for this line, and encoding each key anew was most of its cost (make bench). Members
-    a request may lack are in `_problem`, which the json module encodes. The latency, a
-    whole number of microseconds, is written in milliseconds with integer arithmetic:
-    formatting floats was the costliest part of the line in a warm request (make bench).
+    Written as one template, each value as the json module writes its type (strings escaped
+    by its own function), not built as a dict and encoded: every request pays for this line,
+    and encoding each key anew was most of its cost (make bench-instructions). Members a
+    request may lack are in `_problem`, which the json module encodes. The latency, a whole
+    number of microseconds, is written in milliseconds with integer arithmetic: formatting
+    floats was the costliest part of the line in a warm request (docs/operations.md).
     """
     request, status, latency = answered.request, answered.response.status_code, answered.latency_us
     route, method = (request.path, request.method) if request is not None else (None, None)

@@ -3,6 +3,7 @@ speed and size are figures `make bench` prints, never assertions."""
 
 import importlib.util
 import json
+import subprocess
 import sys
 import time
 import zipfile
@@ -12,7 +13,7 @@ from types import ModuleType, SimpleNamespace
 import jwt
 import pytest
 
-from bench import coldstart, events, lambda_env, warm, zipsize
+from bench import coldstart, events, instructions, lambda_env, warm, zipsize
 from chalicelib import aws
 from tests.gateway_events import policy_allows
 from tools.stage import environment
@@ -332,3 +333,60 @@ def test_a_tiny_warm_run_times_every_target_and_route():
         for processes in by_route.values():
             assert [len(rounds) for rounds in processes] == [3, 3]
             assert min(min(rounds) for rounds in processes) > 0
+
+
+CACHEGRIND_SUMMARY = """==6310== I   refs:      1,513,976,587
+==6310== I1  misses:       17,220,181
+==6310== LLi misses:           42,096
+==6310== D   refs:        658,292,007  (447,907,146 rd   + 210,384,861 wr)
+==6310== D1  misses:       16,466,400  ( 14,710,088 rd   +   1,756,312 wr)
+"""
+
+
+def test_instruction_counts_come_from_cachegrinds_summary():
+    assert instructions.parse_summary(CACHEGRIND_SUMMARY) == {
+        "Ir": 1_513_976_587,
+        "I1mr": 17_220_181,
+        "D1mr": 16_466_400,
+    }
+    with pytest.raises(RuntimeError, match="D1mr"):
+        instructions.parse_summary(CACHEGRIND_SUMMARY.replace("D1  misses", "D1 gone"))
+
+
+def test_a_requests_count_is_the_difference_of_two_runs_divided():
+    without = {"Ir": 1_000, "I1mr": 10, "D1mr": 20}
+    with_requests = {"Ir": 5_000, "I1mr": 50, "D1mr": 40}
+    assert instructions.per_request(without, with_requests, 4) == (1_000, 10, 5)
+
+
+def test_the_instruction_table_divides_ours_by_the_bare_handler_and_the_chalice_app():
+    counts = {
+        ("ours", "get"): instructions.Counts(2_500_000, 44_000, 28_000),
+        ("chalice", "get"): instructions.Counts(2_600_000, 43_000, 28_500),
+        ("bare", "get"): instructions.Counts(2_000_000, 39_000, 26_000),
+    }
+    (row,) = instructions.table(counts, ["get"])[2:]
+    assert row.split()[:7] == ["get", "2,500k", "2,600k", "2,000k", "1.250", "1.300", "0.962"]
+
+
+@pytest.mark.integration  # a fresh interpreter
+def test_the_counting_child_answers_its_route_the_given_number_of_times(tmp_path: Path):
+    spec = {
+        "path": [str(warm.PROJECT_DIR), str(warm.PEERS_DIR)],
+        "targets": {"bare": warm.TARGETS["bare"]},
+        "routes": {"bare": ["get"]},
+        "events": {"get": warm.route_events()["get"]},
+        "warmup": 1,
+        "count": 2,
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    result = subprocess.run(
+        [sys.executable, str(warm.CHILD), str(tmp_path / "spec.json"), str(tmp_path / "out")],
+        env=warm.child_environment(LOCAL),
+        cwd=warm.PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert not (tmp_path / "out").exists()
