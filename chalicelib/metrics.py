@@ -62,14 +62,15 @@ def members(values: Mapping[str, Any]) -> str:
     return encode(values)[1:-1]
 
 
-def line(members: str, shape: Template, timestamp_ms: int | None = None) -> str:
-    """One EMF document as a JSON line: the template's fixed members, then `members`
-    (JSON text without braces; together they must hold every dimension and metric the
-    directives name, as top-level values, and no name twice), then the `_aws` metadata."""
+def line(varying: str, shape: Template, timestamp_ms: int | None = None) -> str:
+    """One EMF document as a JSON line: the template's fixed members, then the `varying`
+    ones (JSON text without braces, as `members` makes; together they must hold every
+    dimension and metric the directives name, as top-level values, and no name twice),
+    then the `_aws` metadata."""
     stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
-    separator = "," if members else ""
+    separator = "," if varying else ""
     metadata = f'"_aws":{{"Timestamp":{stamp},{shape.directives}}}'
-    return f"{shape.opening}{members}{separator}{metadata}}}\n"
+    return f"{shape.opening}{varying}{separator}{metadata}}}\n"
 
 
 def emit(text: str) -> None:

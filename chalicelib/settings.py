@@ -143,6 +143,13 @@ def require_scopes() -> bool:
     return _flag("REQUIRE_SCOPES")
 
 
+def forget_kept() -> None:
+    """Has the settings kept per container read again at their next use: for a process
+    that stands for several containers, one after another (tests, make cost)."""
+    table_name.cache_clear()
+    telemetry_settings.cache_clear()
+
+
 def cors_allow_origin() -> str:
     """The origin browsers may call from.
 

@@ -67,12 +67,9 @@ class LeftTheProcess(AssertionError):
 def _settings_read_afresh() -> Iterator[None]:
     """Each test's own environment: the settings a container keeps once read (the table,
     telemetry's) are forgotten before and after every test."""
-    kept = (settings.table_name, settings.telemetry_settings)
-    for setting in kept:
-        setting.cache_clear()
+    settings.forget_kept()
     yield
-    for setting in kept:
-        setting.cache_clear()
+    settings.forget_kept()
 
 
 @pytest.fixture(autouse=True)

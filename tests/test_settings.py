@@ -31,7 +31,7 @@ def test_what_every_request_reads_is_kept_for_the_containers_life(monkeypatch, s
     for name in names:
         monkeypatch.setenv(name, "second")
     assert setting() == first
-    setting.cache_clear()
+    settings.forget_kept()
     assert setting() != first
 
 

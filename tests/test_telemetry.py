@@ -324,8 +324,7 @@ class TestMetrics:
             "InternalServerError",
         } <= telemetry.ERROR_CODES
         assert len(telemetry.ERROR_CODES) <= 15
-        answered = a_response_with_code("Not-a-code-of-ours")
-        values = json.loads("{" + telemetry.request_members(answered) + "}")
+        values = members_of(a_response_with_code("Not-a-code-of-ours"))
         assert (values["Code"], values["Errors"]) == ("Other", 1)
 
     def test_every_domain_error_has_a_known_code(self):
@@ -333,10 +332,12 @@ class TestMetrics:
             assert error_class.code in telemetry.ERROR_CODES
 
 
-def answered_request(request_id="r", lambda_request_id="l", latency_us=1000, request=None):
+def answered_request(
+    request_id="r", lambda_request_id="l", latency_us=1000, request=None, response=None
+):
     return telemetry._Answered(
         request=request,
-        response=Response(body="{}", status_code=200),
+        response=response or Response(body="{}", status_code=200),
         outcome=telemetry._Outcome(),
         request_id=request_id,
         lambda_request_id=lambda_request_id,
@@ -392,15 +393,7 @@ def test_whatever_the_strings_the_members_are_the_json_modules_own(
 
 
 def a_response_with_code(code):
-    return telemetry._Answered(
-        request=None,
-        response=Response(body={"message": "m", "code": code}, status_code=418),
-        outcome=telemetry._Outcome(),
-        request_id="r",
-        lambda_request_id="l",
-        latency_us=1000,
-        cold_start=False,
-    )
+    return answered_request(response=Response(body={"message": "m", "code": code}, status_code=418))
 
 
 def test_the_namespace_and_stage_are_settings(monkeypatch):

@@ -309,12 +309,12 @@ def app_log_bytes(operation: str, stage: Stage, ids: RequestIds, body: Any = Non
     )
     printed = io.StringIO()
     # A container of the stage's own: telemetry keeps the settings it read first.
-    settings.telemetry_settings.cache_clear()
+    settings.forget_kept()
     try:
         with mock.patch.dict(os.environ, stage.environment), redirect_stdout(printed):
             telemetry._report(answered, stage.app_name)
     finally:
-        settings.telemetry_settings.cache_clear()
+        settings.forget_kept()
     return len(printed.getvalue().encode())
 
 
