@@ -231,6 +231,8 @@ def test_a_create_whose_answer_is_lost_is_retried_with_its_key_and_makes_one_tod
     assert [todo["text"] for todo in stored_todos(stack, user)] == ["Only once"]
 
     add(page, "Only once")  # a new user action is a new todo, with a new key
+    # The status already read "Added “Only once”.": wait for the second todo itself.
+    expect(shown_texts(page)).to_have_count(2)
     assert len(keys) == 3
     assert keys[2] != keys[0]
     assert [todo["text"] for todo in stored_todos(stack, user)] == ["Only once", "Only once"]
