@@ -29,7 +29,6 @@ NOTABLE = (
     "jmespath",
     "dateutil",
     "jwt",
-    "uuid6",
     "cryptography",
     "chalicelib.store",
     "chalicelib.paging",

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from chalicelib import settings
 from chalicelib.errors import InvalidCursor
-from chalicelib.model import Todo, is_todo_id
+from chalicelib.model import Todo, canonical_uuid, is_todo_id
 from chalicelib.signing import signing_secret
 
 _ID_BYTES = 16
@@ -27,11 +27,6 @@ class Page(NamedTuple):
     todos: list[Todo]
     # The id of the last todo read when more may follow; None on the last page.
     last_todo_id: str | None
-
-
-def _canonical_id(hex_id: str) -> str:
-    # The uuid module would cost the cold start of every function ~2 ms (it loads platform).
-    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 def _text(raw: bytes) -> str:
@@ -62,7 +57,7 @@ class CursorCodec:
         id_bytes, tag = raw[:_ID_BYTES], raw[_ID_BYTES:]
         if not hmac.compare_digest(tag, self._tag(owner_id, id_bytes)):
             raise InvalidCursor
-        todo_id = _canonical_id(id_bytes.hex())
+        todo_id = canonical_uuid(id_bytes.hex())
         if not is_todo_id(todo_id):
             raise InvalidCursor
         return todo_id

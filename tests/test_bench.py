@@ -56,7 +56,7 @@ import time:        10 |         10 |         org
 import time:        20 |         30 |       copy
 import time:       300 |        330 |     chalice.app
 import time:        50 |        380 |   chalice
-import time:        40 |         40 |       uuid6
+import time:        40 |         40 |       secrets
 import time:         5 |          5 |       org
 import time:       200 |        245 |     chalicelib.model
 import time:        30 |        275 |   chalicelib.store
@@ -69,7 +69,7 @@ def test_parse_importtime_finds_each_modules_first_importer():
     assert imports["encodings"] == coldstart.Imported("encodings", 100, None)
     assert imports["chalice.app"].parent == "chalice"
     assert imports["chalicelib.model"].parent == "chalicelib.store"
-    assert imports["uuid6"].parent == "chalicelib.model"
+    assert imports["secrets"].parent == "chalicelib.model"
     # A failed import tried twice: the first importer, both times.
     assert imports["org"] == coldstart.Imported("org", 15, "copy")
     assert imports["app"].parent is None
@@ -80,7 +80,7 @@ def test_extra_imports_blames_our_module_that_brought_them():
     baseline = {name: ours[name] for name in ("encodings", "chalice", "chalice.app", "app")}
     extra = coldstart.extra_imports(ours, baseline)
     assert extra["chalicelib.model"].micros == 240
-    assert dict(extra["chalicelib.model"].brought) == {"uuid6": 40}
+    assert dict(extra["chalicelib.model"].brought) == {"secrets": 40}
     assert extra["chalicelib.store"].micros == 30
     # Brought in by a package both import: blamed on the app that imported that package.
     assert extra["app"].micros == 35

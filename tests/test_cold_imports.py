@@ -37,7 +37,6 @@ LIST_OR_CREATE_ONLY = (
     "chalicelib.paging",
     "chalicelib.signing",
     "chalicelib.idempotency",
-    "uuid6",
 )
 AWS_SDK = ("boto3", "botocore")
 

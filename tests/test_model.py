@@ -2,11 +2,18 @@
 
 import re
 import time
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.model import NewTodo, create_todo, is_todo_id, utc_timestamp
+from chalicelib import model
+from chalicelib.model import NewTodo, create_todo, is_todo_id, new_todo_id, utc_timestamp
+
+# 2026-12-01T00:00:00.123456789Z
+NOW_NS = 1_796_083_200_123_456_789
+# Where a UUIDv7 keeps its random bits: all but the time, the version and the variant.
+RANDOM_BITS = [*range(62), *range(64, 76)]
 
 
 def test_new_todos_start_at_version_1_with_equal_timestamps():
@@ -25,6 +32,44 @@ def test_ids_are_url_safe_todo_ids():
     todo_id = create_todo(NewTodo(text="x")).todo_id
     assert is_todo_id(todo_id)
     assert re.fullmatch(r"[0-9a-f-]{36}", todo_id)
+
+
+def _millisecond(todo_id: str) -> int:
+    return uuid.UUID(todo_id).int >> 80
+
+
+def test_an_id_is_a_canonical_uuid_of_version_7_and_the_rfc_variant():
+    for _ in range(200):
+        todo_id = new_todo_id()
+        parsed = uuid.UUID(todo_id)
+        assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
+        assert str(parsed) == todo_id
+
+
+def test_an_id_holds_the_clocks_millisecond(monkeypatch):
+    monkeypatch.setattr(model, "_last_id_millisecond", 0)
+    monkeypatch.setattr(time, "time_ns", lambda: NOW_NS)
+    assert _millisecond(new_todo_id()) == NOW_NS // 1_000_000
+
+
+def test_ids_made_in_one_millisecond_or_after_the_clock_went_back_still_sort_in_order(
+    monkeypatch,
+):
+    clock = [NOW_NS]
+    monkeypatch.setattr(model, "_last_id_millisecond", 0)
+    monkeypatch.setattr(time, "time_ns", lambda: clock[0])
+    first, second = new_todo_id(), new_todo_id()
+    clock[0] -= 5_000_000_000
+    third = new_todo_id()
+    assert first < second < third
+    start = NOW_NS // 1_000_000
+    assert [_millisecond(i) for i in (first, second, third)] == [start, start + 1, start + 2]
+
+
+def test_every_random_bit_of_an_id_takes_both_values():
+    values = [uuid.UUID(new_todo_id()).int for _ in range(400)]
+    for bit in RANDOM_BITS:
+        assert {value >> bit & 1 for value in values} == {0, 1}, bit
 
 
 def test_timestamps_are_utc_iso8601_with_milliseconds():

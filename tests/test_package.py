@@ -309,7 +309,7 @@ def test_zip_holds_the_app_and_its_runtime_requirements_only(built: Path) -> Non
         names = zipped.namelist()
     top = {name.split("/")[0] for name in names}
     assert "app.py" in names
-    assert {"chalicelib", "jwt", "uuid6"} <= top
+    assert {"chalicelib", "jwt"} <= top
     assert "chalicelib/openapi.json" in names
     assert not top & {"boto3", "botocore", "s3transfer", "moto", "tests", "tools", "web"}
     # Bytecode only as tools.bytecode adds it: one file per module shipped, none stale.
