@@ -67,7 +67,7 @@ def line(varying: str, shape: Template, timestamp_ms: int | None = None) -> str:
     ones (JSON text without braces, as `members` makes; together they must hold every
     dimension and metric the directives name, as top-level values, and no name twice),
     then the `_aws` metadata."""
-    stamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+    stamp = timestamp_ms if timestamp_ms is not None else time.time_ns() // 1_000_000
     separator = "," if varying else ""
     metadata = f'"_aws":{{"Timestamp":{stamp},{shape.directives}}}'
     return f"{shape.opening}{varying}{separator}{metadata}}}\n"

@@ -238,13 +238,16 @@ def request_members(answered: _Answered) -> str:
     Written as one template, each value as the json module writes its type (strings escaped
     by its own function), not built as a dict and encoded: every request pays for this line,
     and encoding each key anew was most of its cost (make bench-instructions). Members a
-    request may lack are in `_problem`, which the json module encodes. The latency, a whole
-    number of microseconds, is written in milliseconds with integer arithmetic: formatting
-    floats was the costliest part of the line in a warm request (docs/operations.md).
+    request may lack are in `_problem`, which the json module encodes. Numbers but the status
+    are written from strings: the latency, a whole number of microseconds, in milliseconds
+    from its digits (formatting floats was the costliest part of the line in a warm request,
+    and formatting integers the next, docs/operations.md).
     """
-    request, status, latency = answered.request, answered.response.status_code, answered.latency_us
+    request, status, outcome = answered.request, answered.response.status_code, answered.outcome
     route, method = (request.path, request.method) if request is not None else (None, None)
-    cold_start, outcome = answered.cold_start, answered.outcome
+    cold_start = answered.cold_start
+    # The latency's digits, at least four: milliseconds before the last three.
+    digits = str(answered.latency_us).zfill(4)
     members = (
         f'"level":{_ERROR_LEVEL if status >= 500 else _INFO_LEVEL},'
         f'"requestId":{encode_basestring_ascii(answered.request_id)},'
@@ -252,11 +255,12 @@ def request_members(answered: _Answered) -> str:
         f'"lambdaRequestId":{_string(answered.lambda_request_id)},'
         f'"traceId":{_string(gateway.trace_id(request) if request is not None else None)},'
         f'"route":{_string(route)},"method":{_string(method)},"status":{status},'
-        f'"latencyMs":{latency // 1000}.{latency // 100 % 10},'
+        f'"latencyMs":{digits[:-3]}.{digits[-3]},'
         f'"principal":{_string(_principal(request))},'
         f'"coldStart":{"true" if cold_start else "false"},'
-        f'"Latency":{latency // 1000}.{latency % 1000:03d},'
-        f'"ColdStart":{1 if cold_start else 0},"DynamoDbThrottles":{1 if answered.throttled else 0}'
+        f'"Latency":{digits[:-3]}.{digits[-3:]},'
+        f'"ColdStart":{"1" if cold_start else "0"},'
+        f'"DynamoDbThrottles":{"1" if answered.throttled else "0"}'
     )
     if status < 400 and outcome.exception is None:
         return members

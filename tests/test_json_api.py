@@ -18,7 +18,7 @@ from tests.gateway_events import rest_event
 REPLACED = {
     Chalice.__call__: "3b8045cee6274f9a",
     RestAPIEventHandler.__call__: "e52081c6417e342b",
-    RestAPIEventHandler._validate_binary_response: "7b8f8cc5a9ceef43",
+    RestAPIEventHandler._main_rest_api_handler: "feba752ee543f83b",
 }
 
 
@@ -47,6 +47,10 @@ def a_json_app(app):
             return Response(body="{}", headers={"Content-Type": "application/json"})
         return {"name": name, "body": app.current_request.json_body}
 
+    @app.route("/uncors/{name}", methods=["POST"], content_types=["text/plain"])
+    def uncors(name):
+        return {"name": name}
+
     return app
 
 
@@ -58,6 +62,9 @@ def plain_chalice():
 
 EVENTS = [
     ("GET", "/things/one", {}, None),
+    ("POST", "/uncors/one", {"Content-Type": "text/plain"}, "x"),
+    ("POST", "/uncors/one", {"Content-Type": "application/json"}, "{}"),
+    ("GET", "/uncors/one", {}, None),
     ("GET", "/things/one", {"Accept": "*/*"}, None),
     ("GET", "/things/one", {"Accept": "image/png"}, None),
     ("GET", "/things/typed", {"Accept": "application/octet-stream"}, None),
@@ -71,12 +78,21 @@ EVENTS = [
 
 @pytest.mark.parametrize(("method", "path", "headers", "body"), EVENTS)
 def test_it_answers_as_chalice_does_without_binary_types(method, path, headers, body):
-    name = path.rsplit("/", 1)[1]
-    event = rest_event(method, "/things/{name}", {"name": name}, headers=headers, body=body)
+    resource, name = path.rsplit("/", 1)
+    event = rest_event(method, f"{resource}/{{name}}", {"name": name}, headers=headers, body=body)
     expected = plain_chalice()(json.loads(json.dumps(event)), None)
     answered = a_json_app(JsonApi(app_name="plain"))(event, None)
     assert answered == expected
     assert answered["headers"]["X-Stamp"] == "1"
+
+
+def test_an_event_without_a_resource_path_is_answered_as_chalice_does():
+    event = rest_event("GET", "/things/{name}", {"name": "one"})
+    del event["requestContext"]["resourcePath"]
+    expected = plain_chalice()(json.loads(json.dumps(event)), None)
+    answered = a_json_app(JsonApi(app_name="plain"))(event, None)
+    assert answered == expected
+    assert answered["statusCode"] == 500
 
 
 def test_it_has_no_binary_types():
