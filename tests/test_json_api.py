@@ -7,18 +7,21 @@ import json
 
 import pytest
 from chalice import BadRequestError, Chalice, Response
-from chalice.app import RestAPIEventHandler
+from chalice.app import BaseLambdaHandler, MiddlewareHandler, RestAPIEventHandler
 
 from chalicelib.json_api import JsonApi
 from tests.gateway_events import rest_event
 
-# The Chalice methods JsonApi and its handler override, as Chalice 1.34.0 has them. A new
-# Chalice that changes one fails here: compare it with chalicelib/json_api.py, then
-# record its digest.
+# The Chalice methods JsonApi and its handler override or do the work of, as Chalice
+# 1.34.0 has them. A new Chalice that changes one fails here: compare it with
+# chalicelib/json_api.py, then record its digest.
 REPLACED = {
     Chalice.__call__: "3b8045cee6274f9a",
     RestAPIEventHandler.__call__: "e52081c6417e342b",
     RestAPIEventHandler._main_rest_api_handler: "feba752ee543f83b",
+    RestAPIEventHandler._global_error_handler: "473fd18b28ba39aa",
+    BaseLambdaHandler._build_middleware_handlers: "a58afc014e9d9a09",
+    MiddlewareHandler.__call__: "ee360976607bf63e",
 }
 
 
@@ -35,7 +38,20 @@ def a_json_app(app):
     def stamp(event, get_response):
         response = get_response(event)
         response.headers["X-Stamp"] = "1"
+        response.headers["X-Order"] = response.headers.get("X-Order", "") + "outer"
         return response
+
+    @app.middleware("all")
+    def inner(event, get_response):
+        if event.uri_params == {"name": "middleware-boom"}:
+            raise RuntimeError("a middleware failed")
+        response = get_response(event)
+        response.headers["X-Order"] = response.headers.get("X-Order", "") + "inner,"
+        return response
+
+    @app.middleware("s3")
+    def elsewhere(event, get_response):
+        raise AssertionError("middleware for S3 events ran on an HTTP request")
 
     @app.route("/things/{name}", methods=["GET", "PUT"], cors=True)
     def thing(name):
@@ -72,6 +88,7 @@ EVENTS = [
     ("PUT", "/things/one", {"Content-Type": "image/png"}, "x"),
     ("GET", "/things/bad", {}, None),
     ("GET", "/things/boom", {}, None),
+    ("GET", "/things/middleware-boom", {}, None),
     ("DELETE", "/things/one", {}, None),
 ]
 
@@ -83,7 +100,8 @@ def test_it_answers_as_chalice_does_without_binary_types(method, path, headers, 
     expected = plain_chalice()(json.loads(json.dumps(event)), None)
     answered = a_json_app(JsonApi(app_name="plain"))(event, None)
     assert answered == expected
-    assert answered["headers"]["X-Stamp"] == "1"
+    if name != "middleware-boom":
+        assert answered["headers"]["X-Order"] == "inner,outer"
 
 
 def test_an_event_without_a_resource_path_is_answered_as_chalice_does():
