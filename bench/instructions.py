@@ -93,7 +93,7 @@ def run_once(
 
 
 def measure(target: str, route: str, requests: int, warmup: int, valgrind: str) -> Counts:
-    env = {**warm.child_environment(_stage_environment()), "PYTHONHASHSEED": "0"}
+    env = warm.child_environment(_stage_environment())
     spec: dict[str, object] = {
         "path": [str(warm.PROJECT_DIR), str(warm.PEERS_DIR)],
         "targets": {target: warm.TARGETS[target]},

@@ -17,7 +17,7 @@ def token_env(monkeypatch):
 def test_settings_are_read_when_asked_for_not_at_import(monkeypatch):
     monkeypatch.setenv("TABLE_NAME", "first")
     assert settings.table_name() == "first"
-    settings.table_name.cache_clear()
+    settings.forget_kept()
     monkeypatch.setenv("TABLE_NAME", "second")
     assert settings.table_name() == "second"
 

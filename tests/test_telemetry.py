@@ -19,6 +19,7 @@ from chalicelib import settings, telemetry
 from chalicelib.errors import ServiceUnavailable, TodoApiError, TodoNotFound
 from tests import emf
 from tests.conftest import LOCAL
+from tests.gateway_events import rest_event
 from tests.stack import PROJECT_DIR
 
 SUBJECT = "alice@example.com"
@@ -375,15 +376,7 @@ def test_the_latency_is_milliseconds_to_a_tenth_in_the_log_and_a_thousandth_in_e
 def test_whatever_the_strings_the_members_are_the_json_modules_own(
     request_id, lambda_request_id, path, method
 ):
-    event = {
-        "headers": {},
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "body": None,
-        "requestContext": {"resourcePath": path, "httpMethod": method},
-    }
-    request = Request(event)
+    request = Request(rest_event(method, path))
     members = members_of(answered_request(request_id, lambda_request_id, request=request))
     assert (members["requestId"], members["lambdaRequestId"]) == (request_id, lambda_request_id)
     assert (members["route"], members["method"]) == (path, method)
@@ -400,7 +393,7 @@ def test_the_namespace_and_stage_are_settings(monkeypatch):
     monkeypatch.delenv("METRICS_NAMESPACE", raising=False)
     monkeypatch.delenv("STAGE", raising=False)
     assert settings.telemetry_settings() == ("TodoApi", "unknown")
-    settings.telemetry_settings.cache_clear()
+    settings.forget_kept()
     monkeypatch.setenv("METRICS_NAMESPACE", "Acme/Todo")
     monkeypatch.setenv("STAGE", "prod")
     assert settings.telemetry_settings() == ("Acme/Todo", "prod")
