@@ -28,13 +28,13 @@ $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 ## client on WEB_PORT (default PORT + 1). IDENTITY=cognito: sign in to moto's Cognito user
 ## pool instead of the local sign-in. API_KEYS=1: /todos also need the printed API key.
 run: $(INSTALLED)
-	$(BIN)/python -m tools.local_stack --stage $(STAGE) --port $(PORT) \
+	$(BIN)/python -m tools.local.stack --stage $(STAGE) --port $(PORT) \
 	  $(if $(WEB_PORT),--web-port $(WEB_PORT)) $(if $(IDENTITY),--identity $(IDENTITY)) \
 	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
 ## Print a bearer token for the local stage; the last line is the token alone.
 token: $(INSTALLED)
-	@$(BIN)/python -m tools.token --stage $(STAGE) "$(USER)" $(if $(SCOPE),--scope "$(SCOPE)")
+	@$(BIN)/python -m tools.local.token --stage $(STAGE) "$(USER)" $(if $(SCOPE),--scope "$(SCOPE)")
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -51,20 +51,20 @@ test-unit: $(INSTALLED)
 
 ## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
 policy: $(INSTALLED)
-	$(BIN)/python -m tools.policy --stage $(STAGE)
+	$(BIN)/python -m tools.deploy.policy --stage $(STAGE)
 
 ## Create or update a deployed stage's table and signing secret (STAGE=dev|prod).
 ## ROTATE=1 replaces the secret; SECRET_ONLY=1 skips the table (CloudFormation path).
 provision: $(INSTALLED)
-	$(BIN)/python -m tools.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
+	$(BIN)/python -m tools.deploy.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
 
 ## Deploy a stage to AWS with Chalice: provision, policy, then chalice deploy.
 deploy: deploy-check provision policy
 	$(BIN)/chalice deploy --stage $(STAGE)
 
-# Before any AWS call: a stage Chalice cannot deploy as configured (tools.stage).
+# Before any AWS call: a stage Chalice cannot deploy as configured (tools.deploy.stage).
 deploy-check: $(INSTALLED)
-	$(BIN)/python -m tools.stage --check-deploy $(STAGE)
+	$(BIN)/python -m tools.deploy.stage --check-deploy $(STAGE)
 
 ## Remove a stage's Chalice resources (functions, API, roles). Its table and secret stay.
 destroy: $(INSTALLED)
@@ -76,18 +76,18 @@ destroy: $(INSTALLED)
 ## API_KEYS=1 (or 0): /todos require an API key under a usage plan, whatever the stage says.
 API ?= rest
 package: $(INSTALLED)
-	$(BIN)/python -m tools.package --stage $(STAGE) --api $(API) \
+	$(BIN)/python -m tools.deploy.package --stage $(STAGE) --api $(API) \
 	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
 ## Package every variant (prod REST, HTTP and with API keys; dev REST and HTTP), then lint each
 ## template before and after the SAM transform (as it deploys): cfn-lint, and checkov in .venv-checkov.
 lint-iac: $(INSTALLED)
-	$(BIN)/python -m tools.package --stage prod
-	$(BIN)/python -m tools.package --stage prod --api http
-	$(BIN)/python -m tools.package --stage prod --api-keys --out build/prod-api-keys
-	$(BIN)/python -m tools.package --stage dev
-	$(BIN)/python -m tools.package --stage dev --api http
-	$(BIN)/python -m tools.lint_iac build/prod/sam.json build/prod-http/sam.json \
+	$(BIN)/python -m tools.deploy.package --stage prod
+	$(BIN)/python -m tools.deploy.package --stage prod --api http
+	$(BIN)/python -m tools.deploy.package --stage prod --api-keys --out build/prod-api-keys
+	$(BIN)/python -m tools.deploy.package --stage dev
+	$(BIN)/python -m tools.deploy.package --stage dev --api http
+	$(BIN)/python -m tools.deploy.lint build/prod/sam.json build/prod-http/sam.json \
 	  build/prod-api-keys/sam.json build/dev/sam.json build/dev-http/sam.json
 
 ## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.

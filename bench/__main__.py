@@ -1,6 +1,6 @@
 """`make bench` (`python -m bench [--runs N]`): the zip's size, cold and warm starts, as figures.
 
-1. Zip size: `python -m tools.package --stage prod --out <tmp>`, then deployment.zip's
+1. Zip size: `python -m tools.deploy.package.build --stage prod --out <tmp>`, then deployment.zip's
    size, file count and what takes the room, against the budget (under 1 MB).
 2. Cold start: deployment.zip unzipped as Lambda's /var/task, each case started `--runs`
    times in fresh processes that look like the Lambda Python runtime (see
@@ -34,6 +34,7 @@ from typing import Any
 
 from bench import coldstart, events, lambda_env, warm, zipsize
 from bench.coldstart import Case, Process, Runs
+from tools import PROJECT_DIR
 
 BENCH_DIR = Path(__file__).resolve().parent
 COLD_START_BUDGET = 1.10
@@ -55,7 +56,7 @@ def zip_section(tmp: Path) -> Path:
     command, archive = zipsize.build(tmp / "package")
     figures = zipsize.weigh(archive)
     verdict = "within budget" if figures.size < zipsize.BUDGET_BYTES else "OVER BUDGET"
-    _print(f"command: {command}  (cwd {zipsize.PROJECT_DIR}, {time.monotonic() - started:.1f} s)")
+    _print(f"command: {command}  (cwd {PROJECT_DIR}, {time.monotonic() - started:.1f} s)")
     _print(
         f"deployment.zip: {figures.size:,} bytes = {figures.size / 1024:.1f} KiB, "
         f"{figures.files} files, {figures.uncompressed / 1024:.1f} KiB uncompressed"
@@ -72,7 +73,7 @@ def zip_section(tmp: Path) -> Path:
         _print(
             f"bytecode: {figures.compiled} unchecked-hash .pyc files for "
             f"{sys.implementation.cache_tag} ({figures.compiled_size / 1024:.1f} KiB "
-            "compressed), one per module (tools/bytecode.py)"
+            "compressed), one per module (tools/deploy/package/bytecode.py)"
         )
     if figures.bytecode:
         folders = sorted({name.rsplit("/", 1)[0] for name in figures.bytecode})
@@ -126,7 +127,7 @@ class Lab:
     """The unzipped packages, the runtime stand-in and the loopback DynamoDB."""
 
     def __init__(self, tmp: Path, archive: Path, bytecode: bool) -> None:
-        from tools.stage import environment
+        from tools.deploy.stage import environment
 
         self.bytecode = bytecode
         self.stage_env = environment("local")
@@ -155,7 +156,7 @@ class Lab:
             )
         }
         if not bytecode:
-            # The zip as it was before it shipped bytecode (tools/bytecode.py).
+            # The zip as it was before it shipped bytecode (tools/deploy/package/bytecode.py).
             for task in (self.ours, *self.baselines.values()):
                 for cache in sorted(task.rglob("__pycache__")):
                     shutil.rmtree(cache)
@@ -177,7 +178,7 @@ class Lab:
 
         from chalicelib.model import NewTodo, create_todo
         from chalicelib.store import TodoStore
-        from tools.table import ensure_table
+        from tools.deploy.table import ensure_table
 
         dynamodb = boto3.client(
             "dynamodb",
@@ -209,7 +210,7 @@ class Lab:
         return env
 
     def cases(self, todo_id: str) -> list[Case]:
-        from tools.token import issue_token
+        from tools.local.token import issue_token
 
         token = issue_token(OWNER, self.stage_env)
         auth_event = events.authorizer_event(token, "GET", f"/todos/{todo_id}")
@@ -359,7 +360,7 @@ def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int
             "/var/task is read-only)"
             if args.bytecode
             else "--no-bytecode: every .pyc removed from the unzipped packages, so each start "
-            "compiles them from source (the zip before tools/bytecode.py)"
+            "compiles them from source (the zip before tools/deploy/package/bytecode.py)"
         )
     )
     lab = Lab(tmp, archive, args.bytecode)
@@ -401,7 +402,7 @@ def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int
 
 
 def warm_section(args: argparse.Namespace) -> int:
-    from tools.stage import environment
+    from tools.deploy.stage import environment
 
     plan = warm.Plan(args.warm_processes, args.warm_rounds, args.warm_batch)
     _print("== 3. Warm path: per request, in a container that has answered before ==")
@@ -463,7 +464,7 @@ def code_version() -> str:
     def git(*arguments: str) -> str:
         result = subprocess.run(  # noqa: S603 - fixed argv
             ["git", *arguments],  # noqa: S607 - git from PATH, as a developer runs it
-            cwd=zipsize.PROJECT_DIR,
+            cwd=PROJECT_DIR,
             capture_output=True,
             text=True,
             check=False,
@@ -480,7 +481,7 @@ def code_version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    os.chdir(zipsize.PROJECT_DIR)
+    os.chdir(PROJECT_DIR)
     _print(f"todo-api benchmarks: code at {code_version()}")
     _print()
     status = 0

@@ -108,7 +108,7 @@ def measure(target: str, route: str, requests: int, warmup: int, valgrind: str) 
 
 
 def _stage_environment() -> dict[str, str]:
-    from tools.stage import environment
+    from tools.deploy.stage import environment
 
     return environment("local")
 

@@ -1,7 +1,7 @@
 """A stand-in for the Lambda Python runtime on this machine, for fresh processes.
 
 Lambda puts the unzipped package in /var/task (read-only, so Python caches no bytecode
-there: only what the zip ships, see tools/bytecode.py) ahead of the runtime's own
+there: only what the zip ships, see tools/deploy/package/bytecode.py) ahead of the runtime's own
 packages: boto3 and what it needs, nothing else. Here, each process gets:
 
 - PYTHONPATH = the unzipped package, then a "runtime" directory of symlinks to this

@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warm-rounds", type=int, default=10)
     parser.add_argument("--warm-batch", type=int, default=100)
     args = parser.parse_args(argv)
-    from tools.stage import environment
+    from tools.deploy.stage import environment
 
     for _, peer in PEERS:
         peers_venvs.ensure(peer)

@@ -5,9 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import owned_venv
+from tools import PROJECT_DIR, owned_venv
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 REQUIREMENTS = PROJECT_DIR / "bench" / "peers" / "requirements"
 VENVS = PROJECT_DIR / "build" / "peers"
 # Besides a peer's own file: those it includes.

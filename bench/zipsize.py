@@ -8,9 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import bytecode as bytecode_tool
+from tools import PROJECT_DIR
+from tools.deploy.package import bytecode as bytecode_tool
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The budget: under 1 MB, read strictly as 1,000,000 bytes.
 BUDGET_BYTES = 1_000_000
 # What the Lambda runtime provides, or only tests need: none of it belongs in the zip.
@@ -31,17 +31,25 @@ class ZipFigures:
     # another Python.
     bytecode: list[str]
     bytecode_size: int
-    # What tools/bytecode.py added: unchecked-hash .pyc of the zip's own sources.
+    # What tools/deploy/package/bytecode.py added: unchecked-hash .pyc of the zip's own sources.
     compiled: int = 0
     compiled_size: int = 0
 
 
 def package_command(out: Path) -> list[str]:
-    return [sys.executable, "-m", "tools.package", "--stage", "prod", "--out", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "tools.deploy.package.build",
+        "--stage",
+        "prod",
+        "--out",
+        str(out),
+    ]
 
 
 def build(out: Path) -> tuple[str, Path]:
-    """Runs tools.package; (its command line, the deployment.zip it made)."""
+    """Runs tools.deploy.package.build; (its command line, the deployment.zip it made)."""
     command = package_command(out)
     result = subprocess.run(  # noqa: S603 - fixed argv
         command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False

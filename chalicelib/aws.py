@@ -8,7 +8,7 @@ not pay boto3's import on its cold start.
 from functools import cache
 from typing import Any, Literal
 
-# The services chalicelib calls; tools/iam.py grants each one's actions.
+# The services chalicelib calls; tools/deploy/iam.py grants each one's actions.
 Service = Literal["dynamodb", "ssm"]
 
 # Bounded retries with backoff, and timeouts short enough that the worst case, 3 x (1 s

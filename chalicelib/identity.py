@@ -14,7 +14,7 @@ from typing import NamedTuple
 from chalicelib import aws
 from chalicelib.settings import ConfigurationError
 
-# What reading the parameter needs; tools/iam.py grants exactly this, on it alone.
+# What reading the parameter needs; tools/deploy/iam.py grants exactly this, on it alone.
 IAM_ACTIONS = frozenset({"ssm:GetParameter"})
 
 
@@ -24,7 +24,7 @@ class PublishedPool(NamedTuple):
 
 
 def parameter_value(pool: PublishedPool) -> str:
-    """The parameter's value as tools.cognito writes it: the one format both sides share."""
+    """The parameter's value as tools.deploy.user_pool writes it: the format both sides share."""
     return json.dumps({"issuer": pool.issuer, "client_id": pool.client_id}, sort_keys=True)
 
 

@@ -5,7 +5,7 @@ from functools import cache
 from chalicelib import aws, settings
 
 # What reading the secret needs; SecureStrings under the AWS-managed aws/ssm key need no
-# kms permission of their own. tools/iam.py grants exactly this.
+# kms permission of their own. tools/deploy/iam.py grants exactly this.
 IAM_ACTIONS = frozenset({"ssm:GetParameter"})
 
 

@@ -32,7 +32,7 @@ Item = dict[str, dict[str, Any]]
 FIRST_TODO_ID = "00000000-0000-7000-8000-000000000000"
 LAST_TODO_ID = "ffffffff-ffff-7fff-bfff-ffffffffffff"
 # The IAM actions TodoStore's requests need (TransactWriteItems is authorized as the
-# actions of its parts). tools/iam.py grants exactly these; a test holds them equal
+# actions of its parts). tools/deploy/iam.py grants exactly these; a test holds them equal
 # to the calls the code really makes.
 IAM_ACTIONS = frozenset(
     {

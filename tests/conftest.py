@@ -12,8 +12,8 @@ import boto3
 import pytest
 
 from tests.stack import LocalStack, stack_environment, stack_factory
-from tools.stage import environment
-from tools.token import issue_token
+from tools.deploy.stage import environment
+from tools.local.token import issue_token
 
 LOCAL = environment("local")
 
@@ -46,7 +46,7 @@ from app import app  # noqa: E402
 from chalicelib import aws, settings, signing  # noqa: E402
 from tests.aws_calls import CallRecorder  # noqa: E402
 from tests.identity import oidc_issuer  # noqa: E402
-from tools.table import ensure_table  # noqa: E402
+from tools.deploy.table import ensure_table  # noqa: E402
 
 # Every AWS action chalicelib performs anywhere in this process, for tests/test_policy.py.
 AWS_CALLS = CallRecorder()

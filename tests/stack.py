@@ -1,6 +1,6 @@
 """The local stack that `make run` starts, as a test drives it over HTTP on 127.0.0.1.
 
-A LocalStack is one `python -m tools.local_stack` process group (the embedded DynamoDB
+A LocalStack is one `python -m tools.local.stack` process group (the embedded DynamoDB
 emulator, `chalice local` and the web client's server) on free ports (`base_url` for the
 API, `web_url` for the client), with its output in a file. `stack_factory`
 starts as many as a test asks for and kills every one of them on exit, whatever happened;
@@ -62,9 +62,9 @@ def stack_environment(**overrides):
 
 
 def issue_token(subject):
-    """A token for subject from `python -m tools.token`, the path `make token` takes."""
+    """A token for subject from `python -m tools.local.token`, the path `make token` takes."""
     result = subprocess.run(
-        [sys.executable, "-m", "tools.token", subject],
+        [sys.executable, "-m", "tools.local.token", subject],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
@@ -82,7 +82,7 @@ def loopback_session():
 
 
 class LocalStack:
-    """One `python -m tools.local_stack` process group and its output file."""
+    """One `python -m tools.local.stack` process group and its output file."""
 
     def __init__(self, env, log_path, options=()):
         self.port = free_port()
@@ -96,7 +96,7 @@ class LocalStack:
                 [
                     sys.executable,
                     "-m",
-                    "tools.local_stack",
+                    "tools.local.stack",
                     "--port",
                     str(self.port),
                     "--web-port",
@@ -164,7 +164,7 @@ class LocalStack:
 @contextlib.contextmanager
 def stack_factory(log_dir):
     """start(env, *options) -> a serving LocalStack logging into log_dir, options being
-    more of tools.local_stack's. On exit every stack it started is killed and its output
+    more of tools.local.stack's. On exit every stack it started is killed and its output
     printed, each even if another's cleanup failed."""
     with contextlib.ExitStack() as cleanup:
         count = 0

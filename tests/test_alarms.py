@@ -1,9 +1,9 @@
-"""The packaged alarms watch the metrics the app really emits (tools.alarms)."""
+"""The packaged alarms watch the metrics the app really emits (tools.deploy.package.alarms)."""
 
 import json
 
-from tools import alarms
-from tools.stage import deployed_stage, load_stage
+from tools.deploy.package import alarms
+from tools.deploy.stage import deployed_stage, load_stage
 
 PROD = deployed_stage("prod")
 # The test client runs the app with the local stage's environment: the alarms the

@@ -16,7 +16,7 @@ import pytest
 from bench import coldstart, events, instructions, lambda_env, warm, zipsize
 from chalicelib import aws
 from tests.gateway_events import policy_allows
-from tools.stage import environment
+from tools.deploy.stage import environment
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 LOCAL = environment("local")

@@ -1,6 +1,6 @@
 """The web client (web/) in headless Chromium, against the stack `make run` starts.
 
-One `python -m tools.local_stack` serves the API and, on another port (another origin, so
+One `python -m tools.local.stack` serves the API and, on another port (another origin, so
 CORS is real), the client. Each test opens a fresh page (its own sessionStorage) and acts
 as an owner of its own, so the tests share the stack without seeing each other's todos.
 What the page does is checked on screen and, through the API with the same user's token,
@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Route, expect, sync_playwright
 
 from tests.stack import PROJECT_DIR, stack_environment, stack_factory
-from tools.stage import environment
-from tools.token import issue_token
+from tools.deploy.stage import environment
+from tools.local.token import issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -307,7 +307,7 @@ def test_the_page_reads_the_apis_headers_and_errors_across_origins(page, stack):
     assert json.loads(seen["invalid"]["body"])["code"] == "InvalidRequest"
     assert seen["invalid"]["requestId"]
     # The gateway's own answers: readable only if they carry the CORS headers too
-    # (tools/local_server.py); otherwise fetch would have thrown.
+    # (tools/local/server.py); otherwise fetch would have thrown.
     assert seen["anonymous"]["status"] == 401
     assert seen["refused"]["status"] == 403
 

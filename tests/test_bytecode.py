@@ -1,5 +1,5 @@
-"""The zip's bytecode (tools/bytecode.py) is the runtime's: its cache tag, magic number
-and unchecked-hash flag, compiled from exactly the zipped source."""
+"""The zip's bytecode (tools.deploy.package.bytecode) is the runtime's: its cache tag, magic
+number and unchecked-hash flag, compiled from exactly the zipped source."""
 
 import importlib.util
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import bytecode
+from tools.deploy.package import bytecode
 
 SOURCES = {"app.py": "import chalicelib.model\n", "chalicelib/model.py": "X = 1\n"}
 
@@ -26,7 +26,7 @@ def a_package(out: Path, runtime: str = "python3.13") -> Path:
 
 @pytest.mark.integration  # chalice package, in a subprocess
 def test_the_prod_zip_ships_bytecode_for_its_runtime_of_every_module(tmp_path: Path):
-    from tools.package import build
+    from tools.deploy.package.build import build
 
     out = build("prod", tmp_path / "prod")
     runtime = bytecode.runtime_of(json.loads((out / "sam.json").read_text()))

@@ -3,7 +3,7 @@
 moto signs Cognito tokens with RS256 and publishes the key at
 `<endpoint>/<pool id>/.well-known/jwks.json`. Under `mock_aws` that URL is only
 intercepted for botocore and `requests`, not for the urllib the authorizer fetches
-keys with, so the pool lives in moto's server on 127.0.0.1 (tools.emulator) and the
+keys with, so the pool lives in moto's server on 127.0.0.1 (tools.local.emulator) and the
 stage names that JWKS URL explicitly. Everything else is as in AWS: the issuer
 `https://cognito-idp.<region>.amazonaws.com/<pool id>`, access tokens with
 `client_id` and `token_use`, no `aud`.
@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib import jwks
 from tests.identity import OIDC_VARIABLES, FakeClock, bearer
-from tools.emulator import Emulator
+from tools.local.emulator import Emulator
 
 # Moto's Cognito runs as a server on 127.0.0.1.
 pytestmark = pytest.mark.integration

@@ -1,4 +1,5 @@
-"""tools.cognito: a stage's user pool, made by provision (moto), by the template, and locally.
+"""A stage's user pool (tools.deploy.user_pool), made by provision (moto), by the template,
+and locally.
 
 The unit tests run the Cognito API in process (moto's mock_aws). The end-to-end tests at
 the bottom need the pool in moto's server on 127.0.0.1, because the authorizer fetches the
@@ -14,13 +15,16 @@ from chalice.app import AuthRequest
 
 from chalicelib import auth, identity, jwks, settings
 from tests.identity import OIDC_VARIABLES, FakeClock
-from tools import cognito, package
-from tools.emulator import Emulator
-from tools.stage import StageError, deployed_stage
+from tools.deploy import user_pool
+from tools.deploy.package import merge
+from tools.deploy.package import user_pool as pool_template
+from tools.deploy.stage import StageError, deployed_stage
+from tools.local import user_pool as local_user_pool
+from tools.local.emulator import Emulator
 
 PROD = deployed_stage("prod")
 DEV = deployed_stage("dev")
-PROD_POOL = cognito.definition(PROD)
+PROD_POOL = user_pool.definition(PROD)
 PARAMETER = PROD.function_environment("jwt_auth")["OIDC_SETTINGS_PARAMETER"]
 PASSWORD = "Correct-horse-battery-staple-1"
 ARN = "arn:aws:execute-api:us-east-1:123456789012:api-id/api/GET/todos"
@@ -57,7 +61,7 @@ def test_prod_and_dev_have_pools_named_after_the_stage_on_their_cors_origin():
     assert PROD_POOL.client_name == "todo-api-prod-web"
     assert PROD_POOL.domain_prefix == "todo-api-prod"
     assert PROD_POOL.redirect_url == "https://todo.example.com/"
-    assert cognito.definition(DEV).redirect_url == "https://dev.todo.example.com/"
+    assert user_pool.definition(DEV).redirect_url == "https://dev.todo.example.com/"
     assert (
         PROD_POOL.hosted_ui("eu-west-1") == "https://todo-api-prod.auth.eu-west-1.amazoncognito.com"
     )
@@ -65,20 +69,20 @@ def test_prod_and_dev_have_pools_named_after_the_stage_on_their_cors_origin():
 
 def test_the_pool_is_deletion_protected_where_the_table_is():
     assert PROD_POOL.deletion_protection is True
-    assert cognito.pool_settings(PROD_POOL)["DeletionProtection"] == "ACTIVE"
-    assert cognito.pool_settings(cognito.definition(DEV))["DeletionProtection"] == "INACTIVE"
+    assert user_pool.pool_settings(PROD_POOL)["DeletionProtection"] == "ACTIVE"
+    assert user_pool.pool_settings(user_pool.definition(DEV))["DeletionProtection"] == "INACTIVE"
 
 
 def test_the_stages_cognito_setting_names_another_domain_and_advanced_security():
     stage = dataclasses.replace(
         PROD, cognito={"domain_prefix": "acme-todos", "advanced_security": "ENFORCED"}
     )
-    pool = cognito.definition(stage)
+    pool = user_pool.definition(stage)
     assert pool.domain_prefix == "acme-todos"
-    settings_ = cognito.pool_settings(pool)
+    settings_ = user_pool.pool_settings(pool)
     assert settings_["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
     assert settings_["UserPoolTier"] == "PLUS"
-    assert "UserPoolTier" not in cognito.pool_settings(PROD_POOL)
+    assert "UserPoolTier" not in user_pool.pool_settings(PROD_POOL)
 
 
 @pytest.mark.parametrize(
@@ -92,19 +96,19 @@ def test_the_stages_cognito_setting_names_another_domain_and_advanced_security()
 )
 def test_a_bad_cognito_setting_is_refused_by_name(options, message):
     with pytest.raises(StageError, match=message):
-        cognito.definition(dataclasses.replace(PROD, cognito=options))
+        user_pool.definition(dataclasses.replace(PROD, cognito=options))
 
 
 def test_a_stage_without_a_pool_has_no_definition():
     with pytest.raises(StageError, match="no Cognito user pool"):
-        cognito.definition(dataclasses.replace(PROD, identity="secret"))
+        user_pool.definition(dataclasses.replace(PROD, identity="secret"))
 
 
 # --- provision ---------------------------------------------------------------------------------
 
 
 def test_provision_makes_the_pool_with_email_sign_in_and_a_strong_password_policy(idp):
-    published, lines = cognito.provision_pool(idp, PROD_POOL)
+    published, lines = user_pool.provision_pool(idp, PROD_POOL)
 
     pool = idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]
     assert pool["Name"] == "todo-api-prod-users"
@@ -124,14 +128,14 @@ def test_provision_makes_the_pool_with_email_sign_in_and_a_strong_password_polic
 
 
 def test_the_resource_server_holds_the_scopes_the_authorizer_checks(idp):
-    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    published, _ = user_pool.provision_pool(idp, PROD_POOL)
     server = idp.describe_resource_server(UserPoolId=pool_id(published), Identifier="todos")
     scopes = {s["ScopeName"] for s in server["ResourceServer"]["Scopes"]}
     assert {f"todos/{scope}" for scope in scopes} == {auth.READ_SCOPE, auth.WRITE_SCOPE}
 
 
 def test_the_web_client_is_public_code_grant_only_and_returns_to_the_stages_origin(idp):
-    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    published, _ = user_pool.provision_pool(idp, PROD_POOL)
     client = the_client(idp, published)
     assert "ClientSecret" not in client
     assert client["AllowedOAuthFlows"] == ["code"]
@@ -144,10 +148,10 @@ def test_the_web_client_is_public_code_grant_only_and_returns_to_the_stages_orig
 
 
 def test_a_second_provision_only_reads_and_makes_no_duplicates(idp):
-    first, _ = cognito.provision_pool(idp, PROD_POOL)
+    first, _ = user_pool.provision_pool(idp, PROD_POOL)
     calls = record_calls(idp)
 
-    second, lines = cognito.provision_pool(idp, PROD_POOL)
+    second, lines = user_pool.provision_pool(idp, PROD_POOL)
 
     assert second == first
     assert all(": unchanged" in line for line in lines), lines
@@ -159,7 +163,7 @@ def test_a_second_provision_only_reads_and_makes_no_duplicates(idp):
 
 
 def test_a_client_changed_by_hand_is_brought_back(idp):
-    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    published, _ = user_pool.provision_pool(idp, PROD_POOL)
     idp.update_user_pool_client(
         UserPoolId=pool_id(published),
         ClientId=published.client_id,
@@ -167,7 +171,7 @@ def test_a_client_changed_by_hand_is_brought_back(idp):
         AllowedOAuthFlows=["code", "implicit"],
     )
 
-    _, lines = cognito.provision_pool(idp, PROD_POOL)
+    _, lines = user_pool.provision_pool(idp, PROD_POOL)
 
     assert f"app client todo-api-prod-web: updated ({published.client_id})" in lines
     client = the_client(idp, published)
@@ -176,7 +180,7 @@ def test_a_client_changed_by_hand_is_brought_back(idp):
 
 
 def test_provision_names_the_ids_and_the_hosted_ui_it_made(idp):
-    published, lines = cognito.provision_pool(idp, PROD_POOL)
+    published, lines = user_pool.provision_pool(idp, PROD_POOL)
     assert lines[0] == f"user pool todo-api-prod-users: created ({pool_id(published)})"
     assert lines[2] == f"app client todo-api-prod-web: created ({published.client_id})"
     assert lines[3] == (
@@ -186,16 +190,16 @@ def test_provision_names_the_ids_and_the_hosted_ui_it_made(idp):
 
 def test_deletion_protection_is_turned_back_on_and_never_off(idp):
     # UpdateUserPool resets what it is not given: each change repeats the rest.
-    prod, _ = cognito.provision_pool(idp, PROD_POOL)
-    unprotected = {**cognito.pool_settings(PROD_POOL), "DeletionProtection": "INACTIVE"}
+    prod, _ = user_pool.provision_pool(idp, PROD_POOL)
+    unprotected = {**user_pool.pool_settings(PROD_POOL), "DeletionProtection": "INACTIVE"}
     idp.update_user_pool(UserPoolId=pool_id(prod), **unprotected)
-    dev_pool = cognito.definition(DEV)
-    dev, _ = cognito.provision_pool(idp, dev_pool)
-    protected = {**cognito.pool_settings(dev_pool), "DeletionProtection": "ACTIVE"}
+    dev_pool = user_pool.definition(DEV)
+    dev, _ = user_pool.provision_pool(idp, dev_pool)
+    protected = {**user_pool.pool_settings(dev_pool), "DeletionProtection": "ACTIVE"}
     idp.update_user_pool(UserPoolId=pool_id(dev), **protected)
 
-    _, prod_lines = cognito.provision_pool(idp, PROD_POOL)
-    _, dev_lines = cognito.provision_pool(idp, dev_pool)
+    _, prod_lines = user_pool.provision_pool(idp, PROD_POOL)
+    _, dev_lines = user_pool.provision_pool(idp, dev_pool)
 
     assert prod_lines[0] == f"user pool todo-api-prod-users: updated ({pool_id(prod)})"
     assert dev_lines[0] == f"user pool todo-api-dev-users: unchanged ({pool_id(dev)})"
@@ -205,10 +209,10 @@ def test_deletion_protection_is_turned_back_on_and_never_off(idp):
 
 
 def test_a_pool_with_another_domain_is_left_to_a_person(idp):
-    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    published, _ = user_pool.provision_pool(idp, PROD_POOL)
     other = dataclasses.replace(PROD_POOL, domain_prefix="todo-api-elsewhere")
-    with pytest.raises(cognito.PoolError, match="has the domain 'todo-api-prod'"):
-        cognito.provision_pool(idp, other)
+    with pytest.raises(user_pool.PoolError, match="has the domain 'todo-api-prod'"):
+        user_pool.provision_pool(idp, other)
     assert idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]["Domain"] == (
         "todo-api-prod"
     )
@@ -219,11 +223,11 @@ def test_a_pool_with_another_domain_is_left_to_a_person(idp):
 
 def test_provision_publishes_the_pool_where_the_authorizer_reads_it(idp, monkeypatch):
     ssm = boto3.client("ssm")
-    published, _ = cognito.provision_pool(idp, PROD_POOL)
+    published, _ = user_pool.provision_pool(idp, PROD_POOL)
     assert (
-        cognito.publish(ssm, PARAMETER, published, PROD.tags) == f"parameter {PARAMETER}: created"
+        user_pool.publish(ssm, PARAMETER, published, PROD.tags) == f"parameter {PARAMETER}: created"
     )
-    assert cognito.publish(ssm, PARAMETER, published, PROD.tags) == (
+    assert user_pool.publish(ssm, PARAMETER, published, PROD.tags) == (
         f"parameter {PARAMETER}: unchanged"
     )
     assert ssm.get_parameter(Name=PARAMETER)["Parameter"]["Type"] == "String"
@@ -266,33 +270,33 @@ def generated(**authorizer_properties):
 
 
 def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
-    resources = package.merge_template("prod", generated())["Resources"]
-    pool = resources[cognito.USER_POOL]
+    resources = merge.merge_template("prod", generated())["Resources"]
+    pool = resources[pool_template.USER_POOL]
     assert pool["Type"] == "AWS::Cognito::UserPool"
     assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
     assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
     assert pool["Properties"]["UsernameAttributes"] == ["email"]
-    pool_ref = {"Ref": cognito.USER_POOL}
-    server = resources[cognito.RESOURCE_SERVER]
+    pool_ref = {"Ref": pool_template.USER_POOL}
+    server = resources[pool_template.RESOURCE_SERVER]
     assert server["Properties"]["UserPoolId"] == pool_ref
     assert server["Properties"]["Identifier"] == "todos"
-    client = resources[cognito.CLIENT]
-    assert client["DependsOn"] == [cognito.RESOURCE_SERVER]
+    client = resources[pool_template.CLIENT]
+    assert client["DependsOn"] == [pool_template.RESOURCE_SERVER]
     assert client["Properties"]["UserPoolId"] == pool_ref
     assert client["Properties"]["GenerateSecret"] is False
     assert client["Properties"]["AllowedOAuthFlows"] == ["code"]
     assert client["Properties"]["CallbackURLs"] == ["https://todo.example.com/"]
-    domain = resources[cognito.DOMAIN]["Properties"]
+    domain = resources[pool_template.DOMAIN]["Properties"]
     assert domain == {"UserPoolId": pool_ref, "Domain": "todo-api-prod"}
 
 
 def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
-    merged = package.merge_template("prod", generated())
+    merged = merge.merge_template("prod", generated())
     variables = merged["Resources"]["JwtAuth"]["Properties"]["Environment"]["Variables"]
     assert variables["OIDC_ISSUER"] == {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
     }
-    assert variables["OIDC_CLIENT_ID"] == {"Ref": cognito.CLIENT}
+    assert variables["OIDC_CLIENT_ID"] == {"Ref": pool_template.CLIENT}
     # Blank: settings.oidc_settings() would refuse the parameter beside an issuer.
     assert variables["OIDC_SETTINGS_PARAMETER"] == ""
     assert "Environment" not in merged["Resources"]["APIHandler"].get("Properties", {})
@@ -303,12 +307,12 @@ def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
 
 
 def test_the_authorizer_gets_its_cryptography_layer_as_a_parameter_unless_named():
-    merged = package.merge_template("prod", generated())
+    merged = merge.merge_template("prod", generated())
     assert merged["Resources"]["JwtAuth"]["Properties"]["Layers"] == [
-        {"Ref": cognito.LAYER_PARAMETER}
+        {"Ref": pool_template.LAYER_PARAMETER}
     ]
-    assert merged["Parameters"][cognito.LAYER_PARAMETER]["Type"] == "String"
-    named = package.merge_template("prod", generated(Layers=["arn:aws:lambda:x"]))
+    assert merged["Parameters"][pool_template.LAYER_PARAMETER]["Type"] == "String"
+    named = merge.merge_template("prod", generated(Layers=["arn:aws:lambda:x"]))
     assert "Layers" not in named["Resources"]["JwtAuth"]["Properties"]
     assert "Parameters" not in named
 
@@ -332,7 +336,7 @@ def test_the_templates_environment_gives_the_authorizer_the_pool_without_any_aws
 def test_a_stage_without_a_pool_gets_none_in_its_template():
     hs256 = dataclasses.replace(PROD, identity="secret", function_variables={})
     merge = {"Resources": {}, "Outputs": {}}
-    assert cognito.with_user_pool(hs256, generated(), merge) is merge
+    assert pool_template.with_user_pool(hs256, generated(), merge) is merge
 
 
 # --- end to end: moto's server, the authorizer ------------------------------------------------
@@ -354,7 +358,7 @@ def server(monkeypatch):
         identity.published_pool.cache_clear()
 
 
-def sign_in(pool: cognito.LocalPool, email: str, client_id: str | None = None) -> str:
+def sign_in(pool: local_user_pool.LocalPool, email: str, client_id: str | None = None) -> str:
     result = pool.idp.admin_initiate_auth(
         UserPoolId=pool.pool_id,
         ClientId=client_id or pool.client_id,
@@ -376,8 +380,8 @@ def use_environment(monkeypatch, variables):
 
 @pytest.mark.integration
 def test_the_local_pool_is_made_once_and_its_users_tokens_are_accepted(server, monkeypatch):
-    pool = cognito.local_pool(server, "http://127.0.0.1:8001")
-    again = cognito.local_pool(server, "http://127.0.0.1:8001")
+    pool = local_user_pool.local_pool(server, "http://127.0.0.1:8001")
+    again = local_user_pool.local_pool(server, "http://127.0.0.1:8001")
     assert (again.pool_id, again.client_id) == (pool.pool_id, pool.client_id)
     assert len(pool.idp.list_user_pools(MaxResults=60)["UserPools"]) == 1
     assert pool.browser() == {
@@ -398,8 +402,10 @@ def test_the_local_pool_is_made_once_and_its_users_tokens_are_accepted(server, m
 
 @pytest.mark.integration
 def test_a_token_from_another_pool_or_another_client_is_refused(server, monkeypatch):
-    pool = cognito.local_pool(server, "http://127.0.0.1:8001")
-    other_pool = cognito.local_pool(server, "http://127.0.0.1:8001", prefix="todo-api-other")
+    pool = local_user_pool.local_pool(server, "http://127.0.0.1:8001")
+    other_pool = local_user_pool.local_pool(
+        server, "http://127.0.0.1:8001", prefix="todo-api-other"
+    )
     for each in (pool, other_pool):
         each.add_user("bob@example.com", PASSWORD)
     other_client = pool.idp.create_user_pool_client(
@@ -418,9 +424,11 @@ def test_a_provisioned_pool_reaches_the_authorizer_through_its_parameter(
     server, mocked_aws, monkeypatch
 ):
     idp = boto3.client("cognito-idp", endpoint_url=server, region_name="us-east-1")
-    published, _ = cognito.provision_pool(idp, PROD_POOL)
-    cognito.publish(boto3.client("ssm"), PARAMETER, published, PROD.tags)
-    pool = cognito.LocalPool(server, pool_id(published), published.client_id, "us-east-1", idp)
+    published, _ = user_pool.provision_pool(idp, PROD_POOL)
+    user_pool.publish(boto3.client("ssm"), PARAMETER, published, PROD.tags)
+    pool = local_user_pool.LocalPool(
+        server, pool_id(published), published.client_id, "us-east-1", idp
+    )
     subject = pool.add_user("carol@example.com", PASSWORD)
     use_environment(
         monkeypatch,

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import LOCAL
 from tests.gateway_events import rest_event
-from tools.token import issue_token
+from tools.local.token import issue_token
 
 # Fresh interpreters.
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""tools.cost: a stage's monthly cost, from its config, the code and tools/prices.json."""
+"""tools.cost.report: a stage's monthly cost, from its config, the code and tools/prices.json."""
 
 import dataclasses
 import json
@@ -7,14 +7,14 @@ import re
 import pytest
 
 from chalicelib.model import NewTodo, create_todo
-from tools import cost
-from tools.stage import load_stage
+from tools.cost import estimate, prices, report, usage
+from tools.deploy.stage import load_stage
 
 # prod as an HS256 stage, whose HTTP API keeps the authorizer Lambda: the authorizer's
-# lines are priced on it. prod itself has a user pool (tools.cognito), so its HTTP API
+# lines are priced on it. prod itself has a user pool (tools.deploy.user_pool), so its HTTP API
 # has API Gateway's JWT authorizer (see the gateway tests).
 PROD = dataclasses.replace(load_stage("prod"), identity="secret", function_variables={})
-PRICES = cost.load_prices()
+PRICES = prices.load_prices()
 # The original example: 5M requests, 512 MB, 500 ms, x86_64, HTTP API, free tier, 1 KB.
 SEED = {
     "requests": 5_000_000,
@@ -31,13 +31,13 @@ SEED_ARGS = [
 
 
 def costs(api="http", stage=PROD, **given):
-    estimate = cost.estimate(cost.inputs_for(stage, **given), PRICES, api)
-    return {item.name: round(item.cost, 2) for item in estimate.items}
+    priced = estimate.estimate(estimate.inputs_for(stage, **given), PRICES, api)
+    return {item.name: round(item.cost, 2) for item in priced.items}
 
 
 def item(api="http", name="API Gateway: HTTP API requests", **given):
-    estimate = cost.estimate(cost.inputs_for(PROD, **given), PRICES, api)
-    return next(i for i in estimate.items if i.name == name)
+    priced = estimate.estimate(estimate.inputs_for(PROD, **given), PRICES, api)
+    return next(i for i in priced.items if i.name == name)
 
 
 class TestTheOriginalExample:
@@ -50,7 +50,7 @@ class TestTheOriginalExample:
 
     def test_the_command_prints_them_apart_from_what_this_api_adds(self, capsys):
         # prod's HTTP API has API Gateway's JWT authorizer; price the Lambda one here.
-        cost.main([*SEED_ARGS, "--authorizer", "lambda"])
+        report.main([*SEED_ARGS, "--authorizer", "lambda"])
         out = capsys.readouterr().out
         original, _, added = out.partition("What this API adds:")
         for name, price in [
@@ -100,9 +100,9 @@ class TestLambda:
         assert compute.quantity == pytest.approx(1_000_000 * 0.001 * PROD.runtime.memory_mb / 1024)
 
     def test_the_stage_gives_memory_and_architecture_unless_told(self):
-        inputs = cost.inputs_for(PROD)
+        inputs = estimate.inputs_for(PROD)
         assert (inputs.memory_mb, inputs.architecture) == (1024, "arm64")
-        assert cost.inputs_for(PROD, memory_mb=512).memory_mb == 512
+        assert estimate.inputs_for(PROD, memory_mb=512).memory_mb == 512
 
 
 class TestTheGateway:
@@ -118,7 +118,7 @@ class TestTheGateway:
 
     def test_the_authorizer_runs_once_per_token_window(self):
         runs = item(name="Lambda requests: authorizer", requests_per_token_window=20.0)
-        assert runs.quantity == cost.DEFAULT_REQUESTS / 20
+        assert runs.quantity == estimate.DEFAULT_REQUESTS / 20
 
     def test_the_jwt_authorizer_runs_no_lambda(self):
         found = costs(authorizer="jwt")
@@ -129,18 +129,18 @@ class TestTheGateway:
     def test_a_cognito_stage_on_an_http_api_uses_the_jwt_authorizer_it_is_packaged_with(self):
         cognito = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1"
         oidc = dataclasses.replace(PROD, environment={**PROD.environment, "OIDC_ISSUER": cognito})
-        assert cost.authorizer_for("http", cost.inputs_for(oidc)) == "jwt"
+        assert estimate.authorizer_for("http", estimate.inputs_for(oidc)) == "jwt"
         other = {**PROD.environment, "OIDC_ISSUER": "https://issuer.example.com"}
         other_issuer = dataclasses.replace(PROD, environment=other)
-        assert cost.authorizer_for("http", cost.inputs_for(other_issuer)) == "lambda"
-        assert cost.authorizer_for("rest", cost.inputs_for(oidc)) == "lambda"
-        assert cost.authorizer_for("http", cost.inputs_for(PROD)) == "lambda"
-        assert cost.authorizer_for("http", cost.inputs_for(load_stage("prod"))) == "jwt"
+        assert estimate.authorizer_for("http", estimate.inputs_for(other_issuer)) == "lambda"
+        assert estimate.authorizer_for("rest", estimate.inputs_for(oidc)) == "lambda"
+        assert estimate.authorizer_for("http", estimate.inputs_for(PROD)) == "lambda"
+        assert estimate.authorizer_for("http", estimate.inputs_for(load_stage("prod"))) == "jwt"
         # dev also accepts HS256 tokens: its HTTP API keeps the authorizer Lambda.
-        assert cost.authorizer_for("http", cost.inputs_for(load_stage("dev"))) == "lambda"
+        assert estimate.authorizer_for("http", estimate.inputs_for(load_stage("dev"))) == "lambda"
         both = {**oidc.environment, "ACCEPT_HS256_WITH_OIDC": "true"}
         mixed = dataclasses.replace(oidc, environment=both)
-        assert cost.authorizer_for("http", cost.inputs_for(mixed)) == "lambda"
+        assert estimate.authorizer_for("http", estimate.inputs_for(mixed)) == "lambda"
 
 
 class TestDynamoDB:
@@ -148,36 +148,36 @@ class TestDynamoDB:
         ("operation", "units"),
         [
             # One strongly consistent GetItem of an item under 4 KiB.
-            ("get", cost.Units(read=1, write=0)),
+            ("get", usage.Units(read=1, write=0)),
             # One eventually consistent Query: 20 small todos fit in one 4 KiB unit, halved.
-            ("list", cost.Units(read=0.5, write=0)),
-            ("create", cost.Units(read=0, write=1)),
+            ("list", usage.Units(read=0.5, write=0)),
+            ("create", usage.Units(read=0, write=1)),
             # A transaction of two Puts (record and todo), each at twice the units.
-            ("idempotent_create", cost.Units(read=0, write=4)),
-            ("update", cost.Units(read=0, write=1)),
-            ("delete", cost.Units(read=0, write=1)),
+            ("idempotent_create", usage.Units(read=0, write=4)),
+            ("update", usage.Units(read=0, write=1)),
+            ("delete", usage.Units(read=0, write=1)),
         ],
     )
     def test_each_operation_consumes_what_its_store_request_does(self, operation, units):
-        assert cost.perform(operation).units == units
+        assert usage.perform(operation).units == units
 
     def test_an_idempotent_create_pays_twice_for_each_of_its_two_items(self, monkeypatch):
         # A todo of 1,000 characters is over 1 KiB, and so is its record, which holds it.
-        monkeypatch.setattr(cost, "TEXT", "x" * 1000)
-        assert cost.perform("create").units.write == 2
-        assert cost.perform("idempotent_create").units.write == 2 * (2 + 2)
+        monkeypatch.setattr(usage, "TEXT", "x" * 1000)
+        assert usage.perform("create").units.write == 2
+        assert usage.perform("idempotent_create").units.write == 2 * (2 + 2)
 
     def test_a_list_reads_its_items_together_in_4_kib_units(self):
-        todo_bytes = cost.item_bytes(cost._stored_item(create_todo(NewTodo(cost.TEXT))))
+        todo_bytes = usage.item_bytes(usage._stored_item(create_todo(NewTodo(usage.TEXT))))
         items = 51
         expected = -(-items * todo_bytes // 4096) / 2
         assert expected > 1
-        assert cost.perform("list", page_items=items).units.read == expected
+        assert usage.perform("list", page_items=items).units.read == expected
 
     def test_a_query_reads_at_most_its_limit_and_an_empty_one_still_costs(self):
-        read = cost.perform("list", page_items=51).units.read
-        assert cost.perform("list", page_items=500).units.read == read
-        assert cost.perform("list", page_items=0).units.read == 0.5
+        read = usage.perform("list", page_items=51).units.read
+        assert usage.perform("list", page_items=500).units.read == read
+        assert usage.perform("list", page_items=0).units.read == 0.5
 
     def test_item_sizes_follow_dynamodbs_rules(self):
         item = {
@@ -186,12 +186,12 @@ class TestDynamoDB:
             "version": {"N": "12345"},  # 7 + 3 digits' bytes + 1
             "todo": {"M": {"text": {"S": "ab"}}},  # 4 + 3 + (4 + 2 + 1)
         }
-        assert cost.item_bytes(item) == 12 + 8 + 11 + 14
+        assert usage.item_bytes(item) == 12 + 8 + 11 + 14
 
     def test_writes_round_up_to_1_kib_and_reads_to_4_kib(self):
-        assert (cost.write_units(1024), cost.write_units(1025)) == (1, 2)
-        assert cost.read_units(4097, consistent=True) == 2
-        assert cost.read_units(4097, consistent=False) == 1
+        assert (usage.write_units(1024), usage.write_units(1025)) == (1, 2)
+        assert usage.read_units(4097, consistent=True) == 2
+        assert usage.read_units(4097, consistent=False) == 1
 
 
 def the_request_line(printed):
@@ -202,14 +202,14 @@ def the_request_line(printed):
 @pytest.fixture
 def a_todo(client, auth_headers):
     response = client.http.post(
-        "/todos", headers=auth_headers("alice"), body=json.dumps({"text": cost.TEXT})
+        "/todos", headers=auth_headers("alice"), body=json.dumps({"text": usage.TEXT})
     )
     return response.json_body["todoId"]
 
 
 def request(client, headers, operation, todo_id):
     """One request of the operation, as a client would make it."""
-    body = json.dumps({"text": cost.TEXT})
+    body = json.dumps({"text": usage.TEXT})
     calls = {
         "get": lambda: client.http.get(f"/todos/{todo_id}", headers=headers),
         "list": lambda: client.http.get("/todos", headers=headers),
@@ -226,7 +226,7 @@ def request(client, headers, operation, todo_id):
 
 
 class TestWhatTheCodeWrites:
-    @pytest.mark.parametrize("operation", cost.OPERATIONS)
+    @pytest.mark.parametrize("operation", usage.OPERATIONS)
     def test_the_log_size_is_what_a_real_request_prints(
         self, client, auth_headers, a_todo, capfd, operation
     ):
@@ -234,33 +234,34 @@ class TestWhatTheCodeWrites:
         request(client, auth_headers("alice"), operation, a_todo)
         printed = capfd.readouterr().out
         line = the_request_line(printed)
-        ids = cost.RequestIds(line["requestId"], line["lambdaRequestId"], line["traceId"])
-        modelled = cost.app_log_bytes(operation, load_stage("local"), ids)
+        ids = usage.RequestIds(line["requestId"], line["lambdaRequestId"], line["traceId"])
+        modelled = usage.app_log_bytes(operation, load_stage("local"), ids)
         # Only the digits of the latency and the cold start flag may differ.
         assert abs(modelled - len(printed.encode())) <= 8
 
-    @pytest.mark.parametrize("operation", cost.OPERATIONS)
+    @pytest.mark.parametrize("operation", usage.OPERATIONS)
     def test_the_response_size_is_what_a_real_request_returns(
         self, client, auth_headers, a_todo, operation
     ):
         response = request(client, auth_headers("alice"), operation, a_todo)
         assert response.status_code < 300
-        assert cost.body_bytes(cost.perform(operation, page_items=1).body) == len(response.body)
+        assert usage.body_bytes(usage.perform(operation, page_items=1).body) == len(response.body)
 
     def test_the_log_size_follows_the_stage_and_the_gateway(self):
-        rest, http = cost.LAMBDA_IDS["rest"], cost.LAMBDA_IDS["http"]
-        local = cost.app_log_bytes("get", load_stage("local"), rest)
+        rest, http = usage.LAMBDA_IDS["rest"], usage.LAMBDA_IDS["http"]
+        local = usage.app_log_bytes("get", load_stage("local"), rest)
         # The stage is named in the request line and in the metrics' Stage dimension.
-        assert cost.app_log_bytes("get", PROD, rest) == local - 2 * (len("local") - len("prod"))
+        assert usage.app_log_bytes("get", PROD, rest) == local - 2 * (len("local") - len("prod"))
         shorter = len(rest.request_id) - len(http.request_id)
         assert (
-            cost.app_log_bytes("get", PROD, http) == cost.app_log_bytes("get", PROD, rest) - shorter
+            usage.app_log_bytes("get", PROD, http)
+            == usage.app_log_bytes("get", PROD, rest) - shorter
         )
 
 
 class TestTheCommand:
     def test_without_options_it_prices_prod_on_rest_and_http_side_by_side(self, capsys):
-        cost.main([])
+        report.main([])
         out = capsys.readouterr().out
         assert "stage prod: 1024 MB arm64" in out
         assert re.search(r"REST quantity +REST cost +HTTP quantity +HTTP cost", out)
@@ -286,14 +287,14 @@ class TestTheCommand:
     )
     def test_a_bad_input_is_a_message_and_an_error_exit(self, capsys, args, message):
         with pytest.raises(SystemExit) as exit_:
-            cost.main(args)
+            report.main(args)
         printed = capsys.readouterr().err + str(exit_.value.code)
         assert exit_.value.code != 0
         assert message in printed
         assert "Traceback" not in printed
 
     def test_a_quantity_past_the_first_price_tier_is_flagged(self, capsys):
-        cost.main(["--api", "http", "--requests", "400000000"])
+        report.main(["--api", "http", "--requests", "400000000"])
         assert "Note: API Gateway: HTTP API requests passes 300,000,000" in capsys.readouterr().out
 
 
@@ -306,15 +307,15 @@ def test_every_price_and_allowance_names_its_source_and_date():
 
 
 def test_x_ray_records_the_reservoir_and_5_percent_of_the_rest():
-    assert cost.traces_recorded(1_000) == pytest.approx(1_000, rel=0.01)
-    busy = cost.traces_recorded(1_000_000_000)
-    assert busy == pytest.approx(cost.MONTH_SECONDS + 0.05 * (1e9 - cost.MONTH_SECONDS))
+    assert usage.traces_recorded(1_000) == pytest.approx(1_000, rel=0.01)
+    busy = usage.traces_recorded(1_000_000_000)
+    assert busy == pytest.approx(usage.MONTH_SECONDS + 0.05 * (1e9 - usage.MONTH_SECONDS))
 
 
 class TestWhatTheReleasePackagingAdds:
     def test_provisioned_concurrency_bills_each_function_all_month(self):
-        estimate = cost.estimate(cost.inputs_for(PROD), PRICES, "rest")
-        (warm,) = [i for i in estimate.items if i.name.startswith("Provisioned concurrency")]
+        priced = estimate.estimate(estimate.inputs_for(PROD), PRICES, "rest")
+        (warm,) = [i for i in priced.items if i.name.startswith("Provisioned concurrency")]
         environments = PROD.release.provisioned_concurrency * 2
         memory_gb = PROD.runtime.memory_mb / 1024
         assert warm.quantity == pytest.approx(environments * memory_gb * 730 * 3600)
@@ -324,7 +325,7 @@ class TestWhatTheReleasePackagingAdds:
         rest, http = costs("rest"), costs("http")
         assert rest["WAF: web ACL"] == 5.0
         assert rest["WAF: rules"] == 3.0
-        assert rest["WAF: requests"] == pytest.approx(0.6 * cost.DEFAULT_REQUESTS / 1e6)
+        assert rest["WAF: requests"] == pytest.approx(0.6 * estimate.DEFAULT_REQUESTS / 1e6)
         assert not [name for name in http if name.startswith("WAF")]
 
     def test_a_cheap_stage_pays_for_its_alarms_and_dashboard_only(self):

@@ -13,8 +13,10 @@ import pytest
 
 from app import app
 from chalicelib import auth
-from tools import cognito, http_api, lint_iac, package
-from tools.stage import deployed_stage
+from tools.deploy import lint
+from tools.deploy.package import build, http_api
+from tools.deploy.package import user_pool as pool_template
+from tools.deploy.stage import deployed_stage
 
 PROD = deployed_stage("prod")
 # prod as it would be without its pool: HS256 tokens signed with the stage secret.
@@ -85,7 +87,7 @@ def test_prods_own_pool_is_the_jwt_authorizers_issuer_by_sub_and_its_client_by_r
         "issuer": {
             "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}",
         },
-        "audience": [{"Ref": cognito.CLIENT}],
+        "audience": [{"Ref": pool_template.CLIENT}],
     }
 
 
@@ -158,7 +160,7 @@ def test_cors_is_the_apps_own_configuration_for_the_stages_origin():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return package.build("prod", tmp_path_factory.mktemp("package") / "prod-http", "http")
+    return build.build("prod", tmp_path_factory.mktemp("package") / "prod-http", "http")
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +170,7 @@ def template(built: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def rest_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return package.chalice_template("prod", tmp_path_factory.mktemp("package") / "prod")
+    return build.chalice_template("prod", tmp_path_factory.mktemp("package") / "prod")
 
 
 def of_type(template: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -225,7 +227,8 @@ def test_invoke_permissions_name_this_api_only(template: dict[str, Any]):
 
 @pytest.mark.integration
 def test_everything_else_is_the_rest_templates(rest_template):
-    # Before tools.release, which adds to both variants alike (tests/test_release.py).
+    # Before tools.deploy.package.release, which adds to both variants alike
+    # (tests/test_release.py).
     variant = http_api.http_variant(PROD, rest_template)
     rest = {
         n: r
@@ -247,19 +250,19 @@ def test_the_endpoint_output_points_at_the_http_api_stage(template: dict[str, An
 
 @pytest.mark.integration
 def test_on_a_cognito_stage_the_authorizer_lambda_and_its_layer_are_gone(rest_template):
-    assert cognito.LAYER_PARAMETER in rest_template["Parameters"]
+    assert pool_template.LAYER_PARAMETER in rest_template["Parameters"]
     variant = http_api.http_variant(COGNITO, rest_template)
     assert "JwtAuth" not in variant["Resources"]
     assert not [name for name in variant["Resources"] if name.startswith("JwtAuth")]
     assert "JwtAuth" not in json.dumps(variant)
-    assert cognito.LAYER_PARAMETER not in json.dumps(variant)
-    translated = lint_iac.translate(variant)
+    assert pool_template.LAYER_PARAMETER not in json.dumps(variant)
+    translated = lint.translate(variant)
     assert not [r for r in translated["Resources"].values() if "Serverless" in r["Type"]]
 
 
 @pytest.mark.integration
 def test_the_transform_makes_one_stage_and_no_routes_of_its_own(template: dict[str, Any]):
-    translated = lint_iac.translate(template)
+    translated = lint.translate(template)
     kinds = [resource["Type"] for resource in translated["Resources"].values()]
     assert kinds.count("AWS::ApiGatewayV2::Api") == 1
     assert kinds.count("AWS::ApiGatewayV2::Stage") == 1
@@ -270,16 +273,21 @@ def test_the_transform_makes_one_stage_and_no_routes_of_its_own(template: dict[s
 
 @pytest.mark.integration
 def test_prods_pool_stays_and_its_jwt_authorizer_names_it_by_sub_and_ref(template):
-    for name in (cognito.USER_POOL, cognito.RESOURCE_SERVER, cognito.CLIENT, cognito.DOMAIN):
+    for name in (
+        pool_template.USER_POOL,
+        pool_template.RESOURCE_SERVER,
+        pool_template.CLIENT,
+        pool_template.DOMAIN,
+    ):
         assert name in template["Resources"], name
     body = template["Resources"][http_api.HTTP_API]["Properties"]["DefinitionBody"]
     scheme = body["components"]["securitySchemes"]["jwt_auth"]["x-amazon-apigateway-authorizer"]
     assert scheme["jwtConfiguration"] == {
-        "issuer": cognito.ISSUER_SUB,
-        "audience": [{"Ref": cognito.CLIENT}],
+        "issuer": pool_template.ISSUER_SUB,
+        "audience": [{"Ref": pool_template.CLIENT}],
     }
     assert "Parameters" not in template
-    translated = lint_iac.translate(template)
+    translated = lint.translate(template)
     (api,) = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     text = json.dumps(api)
     assert '"Ref": "UserPoolClient"' in text

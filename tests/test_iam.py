@@ -1,12 +1,13 @@
-"""tools.iam: one set of statements for every deploy path, each naming the resources."""
+"""tools.deploy.iam: one set of statements for every deploy path, each naming the resources."""
 
 import dataclasses
 from collections.abc import Sequence
 
 from chalicelib import identity, signing, store
-from tools import iam, package
-from tools.policy import function_policy
-from tools.stage import API_HANDLER, deployed_stage
+from tools.deploy import iam
+from tools.deploy.package import merge
+from tools.deploy.policy import function_policy
+from tools.deploy.stage import API_HANDLER, deployed_stage
 
 PROD = deployed_stage("prod")
 # prod as an HS256 stage: its authorizer verifies with the secret, not a user pool's keys.
@@ -119,7 +120,7 @@ def test_the_policy_files_and_the_template_grant_alike_but_for_what_the_template
         "Properties": {"DefinitionBody": {"swagger": "2.0"}},
     }
     generated = {"Resources": resources}
-    merged = package.merge_template("prod", generated)["Resources"]
+    merged = merge.merge_template("prod", generated)["Resources"]
     for function, role in ((API_HANDLER, "ApiHandlerRole"), ("jwt_auth", "JwtAuthRole")):
         in_file = function_policy("prod", function)["Statement"]
         in_template = merged[f"{role}DataPolicy"]["Properties"]["PolicyDocument"]["Statement"]

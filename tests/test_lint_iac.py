@@ -1,4 +1,4 @@
-"""tools.lint_iac's translation: SAM to CloudFormation offline, as the transform deploys it.
+"""tools.deploy.lint's translation: SAM to CloudFormation offline, as the transform deploys it.
 
 The packaged template's translation is pinned in tests/test_package.py, which builds it;
 these cover what a package from Chalice does not show, on small templates.
@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tools import lint_iac
+from tools.deploy import lint
 
 ROLE = "arn:aws:iam::123456789012:role/todo"
 
@@ -16,7 +16,7 @@ ROLE = "arn:aws:iam::123456789012:role/todo"
 def sam_function(**properties):
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Transform": lint_iac.SAM_TRANSFORM,
+        "Transform": lint.SAM_TRANSFORM,
         "Resources": {
             "Handler": {
                 "Type": "AWS::Serverless::Function",
@@ -36,12 +36,12 @@ def test_local_code_is_translated_as_uploaded_to_the_artifact_bucket(monkeypatch
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     monkeypatch.delenv("AWS_REGION", raising=False)
 
-    translated = lint_iac.translate(sam_function(Role=ROLE))
+    translated = lint.translate(sam_function(Role=ROLE))
 
     function = translated["Resources"]["Handler"]
     assert function["Type"] == "AWS::Lambda::Function"
     assert function["Properties"]["Code"] == {
-        "S3Bucket": lint_iac.ARTIFACT_BUCKET,
+        "S3Bucket": lint.ARTIFACT_BUCKET,
         "S3Key": "deployment.zip",
     }
 
@@ -49,28 +49,28 @@ def test_local_code_is_translated_as_uploaded_to_the_artifact_bucket(monkeypatch
 def test_the_translation_leaves_the_template_it_was_given_as_it_was():
     template = sam_function(Role=ROLE)
     before = json.dumps(template)
-    lint_iac.translate(template)
+    lint.translate(template)
     assert json.dumps(template) == before
 
 
 def test_a_managed_policy_unknown_offline_fails_asking_for_its_arn():
     with pytest.raises(SystemExit, match="by its ARN"):
-        lint_iac.translate(sam_function(Policies=["NoSuchManagedPolicy"]))
+        lint.translate(sam_function(Policies=["NoSuchManagedPolicy"]))
 
 
 def test_a_template_the_transform_refuses_fails_with_the_transforms_reasons():
     with pytest.raises(SystemExit, match=r"the SAM transform failed:\n.*Handler"):
-        lint_iac.translate(sam_function(Role=ROLE, Events="not a map"))
+        lint.translate(sam_function(Role=ROLE, Events="not a map"))
 
 
 def test_a_plain_cloudformation_template_is_linted_as_it_is(tmp_path):
     template = tmp_path / "template.json"
     template.write_text(json.dumps({"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup"}}}))
 
-    assert lint_iac.lint_targets(template) == [(template, "CloudFormation")]
-    assert not (tmp_path / lint_iac.TRANSLATED).exists()
+    assert lint.lint_targets(template) == [(template, "CloudFormation")]
+    assert not (tmp_path / lint.TRANSLATED).exists()
 
 
-@pytest.mark.parametrize("transform", [lint_iac.SAM_TRANSFORM, [lint_iac.SAM_TRANSFORM]])
+@pytest.mark.parametrize("transform", [lint.SAM_TRANSFORM, [lint.SAM_TRANSFORM]])
 def test_a_sam_template_is_known_by_its_transform_alone_or_in_a_list(transform):
-    assert lint_iac.is_sam({"Transform": transform, "Resources": {}})
+    assert lint.is_sam({"Transform": transform, "Resources": {}})

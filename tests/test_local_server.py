@@ -1,4 +1,4 @@
-"""The server `make run` serves the API with (tools.local_server), as a browser and a
+"""The server `make run` serves the API with (tools.local.server), as a browser and a
 hostile client meet it: over raw sockets and HTTP on 127.0.0.1, on a free port.
 
 The server runs the local stage with no DynamoDB behind it (its endpoint is a closed
@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from tests.stack import HOST, PROJECT_DIR, free_port, loopback_session, stack_environment
-from tools.stage import environment
-from tools.token import issue_token
+from tools.deploy.stage import environment
+from tools.local.token import issue_token
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ class Server:
         env = stack_environment(
             AWS_ENDPOINT_URL_DYNAMODB=f"http://{HOST}:{free_port()}", **variables
         )
-        command = [sys.executable, "-m", "tools.local_server", "--stage", "local"]
+        command = [sys.executable, "-m", "tools.local.server", "--stage", "local"]
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [*command, "--host", HOST, "--port", str(self.port)],

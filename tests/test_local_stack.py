@@ -1,6 +1,6 @@
 """End to end: the local stack that `make run` starts, driven over HTTP on 127.0.0.1.
 
-Each test starts `python -m tools.local_stack` in its own process group, as a developer's
+Each test starts `python -m tools.local.stack` in its own process group, as a developer's
 shell would, waits for /health, talks to it with `requests`, then stops it with SIGTERM to
 the whole group and checks that it left nothing behind: exit code 0, no process of the
 group, the port free again. Nothing here leaves 127.0.0.1 or talks to AWS.
@@ -21,7 +21,7 @@ from tests.stack import (
     stack_environment,
     stack_factory,
 )
-from tools.stage import environment
+from tools.deploy.stage import environment
 
 # The stack make run starts: emulator and chalice local.
 pytestmark = pytest.mark.integration

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from chalicelib import signing, store
-from tools import bytecode, lint_iac, local_server, package
-from tools.stage import StageError, deployed_stage
-from tools.table import KEY_SCHEMA
+from tools.deploy import lint
+from tools.deploy.package import build, bytecode, gateway, merge
+from tools.deploy.stage import StageError, deployed_stage
+from tools.deploy.table import KEY_SCHEMA
 
 STAGE = "prod"
 DEPLOYED = deployed_stage(STAGE)
@@ -38,7 +39,7 @@ PSEUDO_PARAMETERS = {
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return package.build(STAGE, tmp_path_factory.mktemp("package") / STAGE)
+    return build.build(STAGE, tmp_path_factory.mktemp("package") / STAGE)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def references(node: Any) -> set[str]:
 
 @pytest.mark.integration
 def test_package_leaves_template_zip_and_merge_template(built: Path) -> None:
-    for name in ("sam.json", "deployment.zip", package.MERGE_TEMPLATE):
+    for name in ("sam.json", "deployment.zip", build.MERGE_TEMPLATE):
         assert (built / name).is_file(), name
 
 
@@ -127,7 +128,7 @@ def test_every_reference_names_a_resource(template: dict[str, Any]) -> None:
 def test_table_is_retained_recoverable_protected_and_expires_records(
     resources: dict[str, Any],
 ) -> None:
-    table = resources[package.TABLE]
+    table = resources[merge.TABLE]
     assert table["Type"] == "AWS::DynamoDB::Table"
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
@@ -161,12 +162,12 @@ def test_api_handler_role_gets_the_table_by_its_arn(resources: dict[str, Any]) -
     assert table_statements
     for statement in table_statements:
         assert set(as_list(statement["Action"])) == store.IAM_ACTIONS
-        assert statement["Resource"] == {"Fn::GetAtt": [package.TABLE, "Arn"]}
+        assert statement["Resource"] == {"Fn::GetAtt": [merge.TABLE, "Arn"]}
 
 
 @pytest.mark.integration
 def test_the_api_handler_alone_may_read_the_signing_secret(resources: dict[str, Any]) -> None:
-    # prod's authorizer verifies its user pool's tokens only (tools.cognito): no secret.
+    # prod's authorizer verifies its user pool's tokens only (tools.deploy.user_pool): no secret.
     parameter = ENV["JWT_SECRET_PARAMETER"]
     readers = {}
     for name, function in of_type(resources, "AWS::Serverless::Function").items():
@@ -233,8 +234,8 @@ def test_an_unknown_path_is_the_json_404_make_run_answers_with_cors(
     }
     (template,) = missing["responseTemplates"].values()
     assert list(missing["responseTemplates"]) == ["application/json"]
-    assert json.loads(template) == local_server.NOT_FOUND
-    assert set(local_server.NOT_FOUND) == {"message", "code"}
+    assert json.loads(template) == gateway.NOT_FOUND
+    assert set(gateway.NOT_FOUND) == {"message", "code"}
     # A mapping template: "$" and "#" would be read as its code, not sent as they are.
     assert not {"$", "#"} & set(template)
 
@@ -312,7 +313,8 @@ def test_zip_holds_the_app_and_its_runtime_requirements_only(built: Path) -> Non
     assert {"chalicelib", "jwt"} <= top
     assert "chalicelib/openapi.json" in names
     assert not top & {"boto3", "botocore", "s3transfer", "moto", "tests", "tools", "web"}
-    # Bytecode only as tools.bytecode adds it: one file per module shipped, none stale.
+    # Bytecode only as tools.deploy.package.bytecode adds it: one file per module shipped,
+    # none stale.
     compiled = {name for name in names if name.endswith(".pyc")}
     sources = {name for name in names if name.endswith(".py")}
     assert compiled == {bytecode.pyc_name(name) for name in sources}
@@ -334,7 +336,7 @@ def test_a_shared_role_gets_one_policy_and_missing_log_groups_are_added() -> Non
             },
         }
     }
-    merged = package.merge_template(STAGE, generated)["Resources"]
+    merged = merge.merge_template(STAGE, generated)["Resources"]
     policies = of_type(merged, "AWS::IAM::Policy")
     assert list(policies) == ["DefaultRoleDataPolicy"]
     document = policies["DefaultRoleDataPolicy"]["Properties"]["PolicyDocument"]
@@ -353,19 +355,19 @@ def test_a_shared_role_gets_one_policy_and_missing_log_groups_are_added() -> Non
 def test_template_passes_cfn_lint_which_fails_chalices_own(
     built: Path, template: dict[str, Any], tmp_path: Path
 ) -> None:
-    assert lint_iac.cfn_lint(built / "sam.json")
+    assert lint.cfn_lint(built / "sam.json")
     # Undo the fix of Chalice 1.34's log group name: cfn-lint must fail the template.
     broken = json.loads(json.dumps(template))
     broken["Resources"]["ApiHandlerLogGroup"]["Properties"]["LogGroupName"] = {
         "Fn::Sub": "/aws/lambda/${ApiHandler}"
     }
     (tmp_path / "sam.json").write_text(json.dumps(broken))
-    assert not lint_iac.cfn_lint(tmp_path / "sam.json")
+    assert not lint.cfn_lint(tmp_path / "sam.json")
 
 
 def test_local_stage_is_not_packaged(tmp_path: Path) -> None:
     with pytest.raises(StageError, match="not a deployed stage"):
-        package.build("local", tmp_path)
+        build.build("local", tmp_path)
 
 
 @pytest.mark.integration
@@ -391,7 +393,7 @@ def test_each_function_runs_python_313_from_its_own_module(resources: dict[str, 
 
 @pytest.fixture(scope="module")
 def translated(template: dict[str, Any]) -> dict[str, Any]:
-    return lint_iac.translate(template)
+    return lint.translate(template)
 
 
 @pytest.mark.integration
@@ -438,6 +440,6 @@ def test_the_translation_is_written_beside_the_template_and_passes_cfn_lint(
 ) -> None:
     sam = tmp_path / "sam.json"
     shutil.copyfile(built / "sam.json", sam)
-    targets = [path for path, _kind in lint_iac.lint_targets(sam)]
-    assert targets == [sam, tmp_path / lint_iac.TRANSLATED]
-    assert lint_iac.cfn_lint(tmp_path / lint_iac.TRANSLATED)
+    targets = [path for path, _kind in lint.lint_targets(sam)]
+    assert targets == [sam, tmp_path / lint.TRANSLATED]
+    assert lint.cfn_lint(tmp_path / lint.TRANSLATED)

@@ -14,8 +14,8 @@ from tests.aws_calls import CallRecorder
 from tests.conftest import AWS_CALLS, DEV, DEV_SECRET
 from tests.stack import PROJECT_DIR as ROOT
 from tests.test_auth import claims, signed
-from tools.policy import function_policy, functions, policy_path, render
-from tools.stage import API_HANDLER, StageError
+from tools.deploy.policy import function_policy, functions, policy_path, render
+from tools.deploy.stage import API_HANDLER, StageError
 
 DEPLOYED = ["dev", "prod"]
 AUTHORIZER = "jwt_auth"
@@ -53,7 +53,7 @@ def test_make_policy_leaves_committed_files_unchanged():
     before = {key: policy_path(*key).read_text() for key in EVERY_POLICY}
     for stage in DEPLOYED:
         result = subprocess.run(
-            [sys.executable, "-m", "tools.policy", "--stage", stage],
+            [sys.executable, "-m", "tools.deploy.policy", "--stage", stage],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -1,11 +1,11 @@
-"""tools.provision against moto: a deployed stage's table and signing secret, idempotently."""
+"""tools.deploy.provision against moto: a deployed stage's table and secret, idempotently."""
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from chalicelib.store import TTL_ATTRIBUTE
-from tools.provision import (
+from tools.deploy.provision import (
     ROTATED,
     ProvisionError,
     enable_pitr,
@@ -14,8 +14,8 @@ from tools.provision import (
     provision_secret,
     provision_table,
 )
-from tools.stage import StageError, deployed_stage, environment
-from tools.table import ATTRIBUTES, KEY_SCHEMA, ensure_table
+from tools.deploy.stage import StageError, deployed_stage, environment
+from tools.deploy.table import ATTRIBUTES, KEY_SCHEMA, ensure_table
 
 PROD = environment("prod")
 DEV = environment("dev")

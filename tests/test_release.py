@@ -1,4 +1,4 @@
-"""Releases and the edge in the packaged templates (tools.release, tools.alarms, tools.edge).
+"""Releases and the edge in the packaged templates (tools.deploy.package: release, alarms, edge).
 
 Each variant is packaged once for the module, then read as it is and as the SAM
 transform turns it into the CloudFormation that is deployed.
@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tools import alarms, edge, lint_iac, package, release
-from tools.stage import Release, StageError, deployed_stage
+from tools.deploy import lint
+from tools.deploy.package import alarms, build, edge, release
+from tools.deploy.stage import Release, StageError, deployed_stage
 
 pytestmark = pytest.mark.integration
 
@@ -21,30 +22,30 @@ DEV = deployed_stage("dev")
 FUNCTIONS = {"APIHandler", "JwtAuth"}
 
 
-def build(tmp_path_factory: pytest.TempPathFactory, stage: str, **options: Any) -> Any:
+def packaged(tmp_path_factory: pytest.TempPathFactory, stage: str, **options: Any) -> Any:
     out = tmp_path_factory.mktemp("release") / stage
-    template = json.loads((package.build(stage, out, **options) / "sam.json").read_text())
-    return template, lint_iac.translate(template)
+    template = json.loads((build.build(stage, out, **options) / "sam.json").read_text())
+    return template, lint.translate(template)
 
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory):
-    return build(tmp_path_factory, "prod")
+    return packaged(tmp_path_factory, "prod")
 
 
 @pytest.fixture(scope="module")
 def prod_http(tmp_path_factory):
-    return build(tmp_path_factory, "prod", api="http")
+    return packaged(tmp_path_factory, "prod", api="http")
 
 
 @pytest.fixture(scope="module")
 def prod_keys(tmp_path_factory):
-    return build(tmp_path_factory, "prod", api_keys=True)
+    return packaged(tmp_path_factory, "prod", api_keys=True)
 
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory):
-    return build(tmp_path_factory, "dev")
+    return packaged(tmp_path_factory, "dev")
 
 
 def of_type(template: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -263,7 +264,7 @@ def test_with_api_keys_a_usage_plan_throttles_each_key_and_no_key_is_made(prod_k
 
 def test_an_http_api_refuses_api_keys(tmp_path: Path):
     with pytest.raises(SystemExit, match="only for the REST API"):
-        package.build("prod", tmp_path / "out", api="http", api_keys=True)
+        build.build("prod", tmp_path / "out", api="http", api_keys=True)
 
 
 def test_a_release_setting_out_of_its_values_is_refused():

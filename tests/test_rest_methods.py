@@ -1,8 +1,8 @@
-"""tools.rest_methods: a method a path lacks is a 405 on the packaged REST API."""
+"""tools.deploy.package.rest_methods: a method a path lacks is a 405 on the packaged REST API."""
 
 import json
 
-from tools import rest_methods
+from tools.deploy.package import rest_methods
 
 ORIGIN = "https://todo.example.com"
 

@@ -4,7 +4,7 @@ schemathesis loads the document the running local stack serves at `GET /openapi.
 generates requests from it: for every operation, valid ones and invalid ones; and workflows
 that feed one response into the next request (create, then read, change and delete what was
 created), following the links schemathesis infers from the document. Every request carries
-a bearer token from `tools.token`, and every response is checked: no 5xx, a status and a
+a bearer token from `tools.local.token`, and every response is checked: no 5xx, a status and a
 Content-Type the document lists for the operation, a body matching the document's schema,
 and invalid input refused.
 
@@ -34,8 +34,8 @@ from schemathesis.checks import (
 )
 
 from app import app
-from tools.stage import environment
-from tools.token import issue_token
+from tools.deploy.stage import environment
+from tools.local.token import issue_token
 
 # Against the local stack: emulator and chalice local.
 pytestmark = pytest.mark.integration

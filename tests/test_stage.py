@@ -1,4 +1,4 @@
-"""tools.stage: each stage of .chalice/config.json, read once, as Chalice reads it."""
+"""tools.deploy.stage: each stage of .chalice/config.json, read once, as Chalice reads it."""
 
 import json
 from collections.abc import Callable
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tools import stage as stage_module
-from tools.stage import (
+from tools.deploy import stage as stage_module
+from tools.deploy.stage import (
     API_HANDLER,
     DELETION_PROTECTION,
     Runtime,
@@ -82,7 +82,7 @@ def test_tags_go_to_aws_as_key_value_pairs_in_key_order():
 def test_a_stage_without_a_deletion_protection_decision_is_not_deployed(config_file):
     config_file({"app_name": "notes", "stages": {"qa": {"environment_variables": DEPLOYED_ENV}}})
     assert not load_stage("qa").is_deployed
-    with pytest.raises(StageError, match=r"tools\.stage\.DELETION_PROTECTION"):
+    with pytest.raises(StageError, match=r"tools\.deploy\.stage\.DELETION_PROTECTION"):
         deployed_stage("qa")
 
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_token(*args):
     return subprocess.run(
-        [sys.executable, "-m", "tools.token", *args],
+        [sys.executable, "-m", "tools.local.token", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""tools/web_server.py: the web client's files, its config.json and its sign-ins.
+"""tools/local/web_server.py: the web client's files, its config.json and its sign-ins.
 
 The tests talk to WebServers on free loopback ports (hence `integration`): what they
 serve and with which headers, what they refuse to serve, the bounds of the local-only
@@ -14,9 +14,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from tests.stack import HOST, free_port, loopback_session
-from tools.cognito import local_pool
-from tools.stage import environment
-from tools.web_server import MAX_TTL_SECONDS, WEB_DIR, HostedUi, WebServer, s256
+from tools.deploy.stage import environment
+from tools.local.hosted_ui import HostedUi, s256
+from tools.local.user_pool import local_pool
+from tools.local.web_server import MAX_TTL_SECONDS, WEB_DIR, WebServer
 
 pytestmark = pytest.mark.integration
 

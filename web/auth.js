@@ -41,7 +41,7 @@ async function tokenFrom(response) {
   return body;
 }
 
-/** The local stage's sign-in (tools/web_server.py, `make run` only). */
+/** The local stage's sign-in (tools/local/web_server.py, `make run` only). */
 export async function localSignIn(config, user, ttl) {
   const response = await fetch(config.tokenUrl, {
     method: 'POST',

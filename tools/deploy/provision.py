@@ -1,12 +1,12 @@
 """Creates what `chalice deploy` cannot for a deployed stage: table, secret, user pool.
 
-`python -m tools.provision --stage prod` (`make provision STAGE=prod`) creates, or brings
+`python -m tools.deploy.provision --stage prod` (`make provision STAGE=prod`) creates, or brings
 to the wanted state, the stage's DynamoDB table (TABLE_NAME: keys ownerId/todoId,
 on-demand, encrypted with the AWS managed KMS key, point-in-time recovery, TTL on
-expiresAt, deletion protection where tools.stage says so, the stage's tags) and its
+expiresAt, deletion protection where tools.deploy.stage says so, the stage's tags) and its
 HS256 signing secret (the SSM SecureString JWT_SECRET_PARAMETER, a random value created
 only if missing). On a stage whose identity is cognito it also makes the stage's user
-pool, resource server, app client and hosted-UI domain (tools.cognito) and publishes
+pool, resource server, app client and hosted-UI domain (tools.deploy.user_pool) and publishes
 the pool's issuer and client id in the SSM String OIDC_SETTINGS_PARAMETER, where the
 authorizer reads them. Running it again changes nothing. It prints one line per resource
 and never the secret.
@@ -24,9 +24,9 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.store import TTL_ATTRIBUTE
-from tools import cognito
-from tools.stage import AUTHORIZER, DeployedStage, StageError, deployed_stage, tag_list
-from tools.table import KEY_SCHEMA, enable_ttl, table_definition
+from tools.deploy import user_pool
+from tools.deploy.stage import AUTHORIZER, DeployedStage, StageError, deployed_stage, tag_list
+from tools.deploy.table import KEY_SCHEMA, enable_ttl, table_definition
 
 SECRET_BYTES = 48  # token_urlsafe(48): 64 characters of URL-safe text, 384 random bits
 PITR_ATTEMPTS = 12
@@ -240,9 +240,9 @@ def provision_user_pool(idp: Any, ssm: Any, stage: DeployedStage) -> Iterator[st
             f"lambda_functions.{AUTHORIZER}.environment_variables, where the authorizer "
             "reads the pool's issuer and client id"
         )
-    published, lines = cognito.provision_pool(idp, cognito.definition(stage))
+    published, lines = user_pool.provision_pool(idp, user_pool.definition(stage))
     yield from lines
-    yield cognito.publish(ssm, parameter, published, stage.tags)
+    yield user_pool.publish(ssm, parameter, published, stage.tags)
 
 
 # --- the command -------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def provision(
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.provision",
+        prog="python -m tools.deploy.provision",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -320,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for line in lines:
             print(line, flush=True)
-    except (ProvisionError, cognito.PoolError, StageError, ClientError, BotoCoreError) as error:
+    except (ProvisionError, user_pool.PoolError, StageError, ClientError, BotoCoreError) as error:
         print(f"provision: {error}", file=sys.stderr)
         return 1
     return 0

@@ -1,60 +1,32 @@
-"""Packages a stage for CloudFormation: `python -m tools.package --stage prod [--out build/prod]`.
-
-Runs `chalice package --merge-template`, leaving `sam.json` (a SAM template) and
-`deployment.zip` in the output directory. The merge template, written beside them as
-`merge-template.json`, adds what `chalice deploy` leaves to `make provision` or does
-not do at all:
+"""The merge template: what `chalice package --merge-template` adds to the template Chalice
+generates, which `chalice deploy` leaves to `make provision` or does not do at all.
 
 - the stage's DynamoDB table as `make provision` makes it, retained when the stack
-  goes or replaces it (and, where tools.stage says so, deletion-protected);
-- per role, an IAM policy with tools.iam's statements, naming the table by
+  goes or replaces it (and, where tools.deploy.stage says so, deletion-protected);
+- per role, an IAM policy with tools.deploy.iam's statements, naming the table by
   `Fn::GetAtt`, the signing secret and the functions' own log groups, so the stack needs
   no account id and no stack name;
-- CORS headers on API Gateway's own 4XX and 5XX responses (the authorizer's 401 and
-  403 included), and a JSON 404 for unknown paths instead of a 403 that quotes the
-  Authorization header, inside the API definition so that every deployment keeps them;
+- API Gateway's own answers (tools.deploy.package.gateway), inside the API definition so
+  that every deployment keeps them;
 - on the API stage: X-Ray tracing, JSON access logs and throttling, and no second
   stage: SAM adds one named "Stage", without any of these, unless told the API's
   OpenAPI version;
 - a fix for Chalice 1.34's log group of the API handler, whose name refers to a
-  resource (`ApiHandler`) that its template calls `APIHandler`.
+  resource (`ApiHandler`) that its template calls `APIHandler`;
 - on a stage whose identity is cognito, its user pool, resource server, app client and
-  hosted-UI domain (tools.cognito), with the authorizer's OIDC_ISSUER and
-  OIDC_CLIENT_ID by Fn::Sub and Ref.
-
-Then, on the template Chalice wrote: for the REST API, a 405 for the methods each path
-lacks (tools.rest_methods); for API=http, the HTTP API in its place (tools.http_api);
-and for both, versions, the alias `live`, canaries, provisioned concurrency, alarms, a
-dashboard, and the stage's WAF and API keys (tools.release).
-
-The resources Chalice generates are found in a first, plain `chalice package`, so the
-merge template never guesses a logical id. Packaging needs a region (us-east-1 unless
-AWS_DEFAULT_REGION says otherwise; the template itself is region-free) and pip, for
-requirements.txt; it makes no AWS call.
+  hosted-UI domain (tools.deploy.package.user_pool).
 """
 
-import argparse
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from tools import bytecode, checkov, cognito, http_api, iam, local_server, release, rest_methods
-from tools.stage import DeployedStage, deployed_stage, tag_list
-from tools.table import TTL_SPECIFICATION, table_definition
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_REGION = "us-east-1"
-OUTPUTS = ("sam.json", "deployment.zip")
-API_KINDS = ("rest", "http")
-MERGE_TEMPLATE = "merge-template.json"
+from tools.deploy import iam
+from tools.deploy.package import checkov, user_pool
+from tools.deploy.package.gateway import gateway_responses
+from tools.deploy.stage import DeployedStage, deployed_stage, tag_list
+from tools.deploy.table import TTL_SPECIFICATION, table_definition
 
 TABLE = "TodoTable"
 ACCESS_LOG_GROUP = "ApiAccessLogGroup"
@@ -188,7 +160,7 @@ class TemplateTarget(iam.Target):
 
 
 def _table(stage: DeployedStage) -> dict[str, Any]:
-    """The table as `make provision` makes it (tools.provision), for CloudFormation."""
+    """The table as `make provision` makes it (tools.deploy.provision), for CloudFormation."""
     return {
         "Type": "AWS::DynamoDB::Table",
         # Data outlives the stack: deleting or replacing the stack leaves the table.
@@ -228,29 +200,6 @@ def _throttling(stage: DeployedStage) -> tuple[float, int]:
     """
     concurrency = stage.runtime.reserved_concurrency or DEFAULT_CONCURRENCY
     return concurrency / 2, concurrency
-
-
-def gateway_responses(origin: str) -> dict[str, Any]:
-    """API Gateway's own answers, readable by the stage's front end.
-
-    MISSING_AUTHENTICATION_TOKEN is what API Gateway answers for a path, or a method
-    of a path, that the API does not have: by default a 403 that quotes the request's
-    Authorization header back. Here it is the 404 that `make run` answers an unknown path
-    with (tools.local_server), in the app's error shape, echoing nothing.
-    """
-    cors = {"gatewayresponse.header.Access-Control-Allow-Origin": origin}
-    not_found = json.dumps(local_server.NOT_FOUND, separators=(",", ":"))
-    return {
-        **{kind: {"responseParameters": cors} for kind in ("DEFAULT_4XX", "DEFAULT_5XX")},
-        "MISSING_AUTHENTICATION_TOKEN": {
-            "statusCode": 404,
-            "responseParameters": {
-                **cors,
-                "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
-            },
-            "responseTemplates": {"application/json": not_found},
-        },
-    }
 
 
 def merge_template(name: str, generated: Template) -> Template:
@@ -341,93 +290,4 @@ def merge_template(name: str, generated: Template) -> Template:
         "TableName": {"Value": {"Ref": TABLE}},
         "TableArn": {"Value": {"Fn::GetAtt": [TABLE, "Arn"]}},
     }
-    return cognito.with_user_pool(stage, generated, {"Resources": resources, "Outputs": outputs})
-
-
-def _chalice_package(stage: str, out: Path, merge_file: Path | None = None) -> Template:
-    chalice = Path(sys.executable).with_name("chalice")
-    command = [str(chalice), "--project-dir", str(PROJECT_DIR), "package", "--stage", stage]
-    if merge_file is not None:
-        command += ["--merge-template", str(merge_file)]
-    command.append(str(out))
-    env = dict(os.environ)
-    if not env.get("AWS_DEFAULT_REGION"):
-        env["AWS_DEFAULT_REGION"] = env.get("AWS_REGION") or DEFAULT_REGION
-    subprocess.run(command, cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603 - fixed argv
-    generated: Template = json.loads((out / "sam.json").read_text())
-    return generated
-
-
-def chalice_template(stage: str, out: Path) -> Template:
-    """Runs `chalice package` with the merge template into out: the SAM template as
-    Chalice leaves it, before tools.http_api and tools.release change it."""
-    out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    for name in OUTPUTS:
-        (out / name).unlink(missing_ok=True)
-    # Chalice zips chalicelib/ as it finds it: bytecode left by a test run is dead weight.
-    for cache in (PROJECT_DIR / "chalicelib").rglob("__pycache__"):
-        shutil.rmtree(cache)
-    with tempfile.TemporaryDirectory(prefix=f"chalice-{stage}-") as plain:
-        generated = _chalice_package(stage, Path(plain))
-    merge_file = out / MERGE_TEMPLATE
-    merge_file.write_text(json.dumps(merge_template(stage, generated), indent=2) + "\n")
-    _chalice_package(stage, out, merge_file)
-    missing = [name for name in OUTPUTS if not (out / name).is_file()]
-    if missing:
-        raise SystemExit(f"chalice package left no {', '.join(missing)} in {out}")
-    bytecode.add_bytecode(out)  # compiled once here, not on every cold start (tools.bytecode)
-    template: Template = json.loads((out / "sam.json").read_text())
-    return template
-
-
-def build(stage: str, out: Path, api: str = "rest", api_keys: bool | None = None) -> Path:
-    """Packages the stage into out: sam.json, deployment.zip and merge-template.json.
-
-    api="http": sam.json puts an HTTP API in the REST API's place (tools.http_api).
-    Either way tools.release adds aliases, canaries, alarms and the stage's edge;
-    api_keys overrides the stage's release.api_keys for this build.
-    """
-    deployed = deployed_stage(stage)
-    keyed = deployed.release.api_keys if api_keys is None else api_keys
-    if keyed and api != "rest":
-        raise SystemExit("API keys and usage plans exist only for the REST API (API=rest)")
-    template = chalice_template(stage, out)
-    if api == "http":
-        template = http_api.http_variant(deployed, template)
-    else:
-        definition = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-        rest_methods.answer_other_methods(definition, deployed.environment["CORS_ALLOW_ORIGIN"])
-    template = release.production_edge(deployed, template, api, keyed)
-    (out / "sam.json").write_text(json.dumps(template, indent=2) + "\n")
-    return out.resolve()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", required=True)
-    parser.add_argument(
-        "--api", choices=API_KINDS, default="rest", help="the gateway: REST API or HTTP API"
-    )
-    parser.add_argument(
-        "--out", type=Path, help="output directory (default: build/<stage>, build/<stage>-http)"
-    )
-    parser.add_argument(
-        "--api-keys",
-        action=argparse.BooleanOptionalAction,
-        help="require API keys on /todos under a usage plan (default: the stage's setting)",
-    )
-    args = parser.parse_args()
-    suffix = "" if args.api == "rest" else f"-{args.api}"
-    out = args.out or PROJECT_DIR / "build" / f"{args.stage}{suffix}"
-    started = time.monotonic()
-    build(args.stage, out, args.api, args.api_keys)
-    size = (out / "deployment.zip").stat().st_size
-    print(
-        f"{out}: sam.json, deployment.zip ({size / 1024:.0f} KiB) "
-        f"in {time.monotonic() - started:.1f} s"
-    )
-
-
-if __name__ == "__main__":
-    main()
+    return user_pool.with_user_pool(stage, generated, {"Resources": resources, "Outputs": outputs})

@@ -1,4 +1,4 @@
-"""Lints packaged templates as deployed: `python -m tools.lint_iac [TEMPLATE ...]`.
+"""Lints packaged templates as deployed: `python -m tools.deploy.lint [TEMPLATE ...]`.
 
 With no TEMPLATE, build/prod/sam.json. Each SAM template is linted twice: as written, and
 as CloudFormation deploys it, after the SAM transform. cfn-lint 1.5x no longer expands
@@ -13,7 +13,7 @@ into `cloudformation.json` beside the template. Each file is then linted, offlin
   on first use and remade when requirements-iac.txt changes, because checkov pins a
   boto3 older than the project's) with `--skip-download`: any failed check fails.
 
-Checks that do not apply are skipped in the template itself (tools/package.py), each
+Checks that do not apply are skipped in the template itself (tools/deploy/package/build.py), each
 with its reason, so that both tools report the same thing to everyone. The translation
 carries each SAM resource's Metadata, and so its skips and their reasons, onto every
 resource SAM makes of it; checkov passes over a skip on a resource its check does not
@@ -36,9 +36,8 @@ from unittest import mock
 from samtranslator.model.exceptions import InvalidDocumentException  # type: ignore[import-untyped]
 from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
-from tools import owned_venv
+from tools import PROJECT_DIR, owned_venv
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = PROJECT_DIR / "build" / "prod" / "sam.json"
 TRANSLATED = "cloudformation.json"
 CHECKOV_VENV = PROJECT_DIR / ".venv-checkov"

@@ -15,8 +15,8 @@ docs/gateways.md says what protects that variant instead.
 
 from typing import Any
 
-from tools import checkov
-from tools.stage import Stage, tag_list
+from tools.deploy.package import checkov
+from tools.deploy.stage import Stage, tag_list
 
 API = "RestAPI"
 API_KEY_SCHEME = "api_key"

@@ -2,7 +2,7 @@
 
 Chalice deploys REST APIs only, and `--merge-template` can add to its template but never
 remove `RestAPI`: so the variant is a step after packaging. It takes the REST template
-tools.package made (functions, roles, table, data policies, log groups, settings) and
+tools.deploy.package.build made (functions, roles, table, data policies, log groups, settings) and
 puts an `AWS::Serverless::HttpApi` in the REST API's place:
 
 - one explicit route per route of the app (read from `app.routes`, never a list kept
@@ -14,7 +14,7 @@ puts an `AWS::Serverless::HttpApi` in the REST API's place:
   algorithm family HTTP APIs' JWT authorizer supports), that native JWT authorizer,
   with per-route scopes when the stage sets REQUIRE_SCOPES, and no authorizer Lambda
   (nor its cryptography layer); on a stage with a user pool of its own (identity
-  cognito, tools.cognito), its issuer and app client by Fn::Sub and Ref;
+  cognito, tools.deploy.user_pool), its issuer and app client by Fn::Sub and Ref;
 - CORS from the app's own CORSConfig and the stage's origin (HTTP APIs answer
   preflights themselves and ignore the backend's CORS headers); default-route
   throttling; JSON access logs with HTTP API context variables; the same stage name, so
@@ -28,8 +28,8 @@ from typing import Any
 from chalice.app import Chalice, RouteEntry
 
 from chalicelib import auth
-from tools import cognito
-from tools.stage import AUTHORIZER, DeployedStage
+from tools.deploy.package import user_pool
+from tools.deploy.stage import AUTHORIZER, DeployedStage
 
 Template = dict[str, Any]
 
@@ -136,7 +136,7 @@ def _security_scheme(stage: DeployedStage, jwt: bool) -> dict[str, Any]:
     issuer: Any = env.get("OIDC_ISSUER")
     audience: Any = env.get("OIDC_CLIENT_ID") or env.get("OIDC_AUDIENCE")
     if stage.identity == "cognito":
-        issuer, audience = cognito.ISSUER_SUB, {"Ref": cognito.CLIENT}
+        issuer, audience = user_pool.ISSUER_SUB, {"Ref": user_pool.CLIENT}
     return {
         "type": "oauth2",
         "flows": {},
@@ -221,7 +221,7 @@ def http_variant(stage: DeployedStage, rest: Template) -> Template:
     if jwt:
         for name in (*AUTHORIZER_RESOURCES, f"{AUTHORIZER_ID}RoleDataPolicy"):
             resources.pop(name, None)
-        parameters.pop(cognito.LAYER_PARAMETER, None)
+        parameters.pop(user_pool.LAYER_PARAMETER, None)
     rest_properties = rest_api["Properties"]
     throttle = rest_properties["MethodSettings"][0]
     resources[HTTP_API] = {

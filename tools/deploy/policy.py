@@ -1,7 +1,7 @@
-"""Writes a deployed stage's IAM policies: `python -m tools.policy --stage prod`.
+"""Writes a deployed stage's IAM policies: `python -m tools.deploy.policy --stage prod`.
 
 Chalice's automatic policy reads only app.py, so it misses every call made in
-chalicelib/. These files hold the statements tools.iam builds: the stage's table and
+chalicelib/. These files hold the statements tools.deploy.iam builds: the stage's table and
 secret, the function's own log group and, on traced stages, X-Ray. Each function with
 an `iam_policy_file` in the stage's config gets its own: the API handler the
 stage-level one, the authorizer the one under `lambda_functions`, and the authorizer,
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools import iam
-from tools.stage import API_HANDLER, CONFIG_PATH, deployed_stage
+from tools.deploy import iam
+from tools.deploy.stage import API_HANDLER, CONFIG_PATH, deployed_stage
 
 
 class PolicyFileTarget(iam.Target):

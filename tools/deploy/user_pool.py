@@ -1,14 +1,14 @@
-"""A stage's Amazon Cognito user pool: its one definition, and everything that makes it.
+"""A stage's Amazon Cognito user pool: its one definition, and how the Cognito API makes it.
 
 A stage with `"identity": "cognito"` in .chalice/config.json takes its users' tokens from
 a user pool of its own. The pool is defined here once and made three ways:
 
-- `make provision` (tools.provision, for `chalice deploy`): `provision_pool` creates or
-  updates it through the Cognito API and publishes its issuer and app client id in the
+- `make provision` (tools.deploy.provision, for `chalice deploy`): `provision_pool` creates or
+  updates it through the Cognito API and `publish` writes its issuer and app client id in the
   SSM parameter the authorizer reads (OIDC_SETTINGS_PARAMETER, chalicelib.identity);
-- `make package` (tools.package's merge template): `with_user_pool` adds it to the
-  template, and sets the authorizer's OIDC_ISSUER and OIDC_CLIENT_ID by Fn::Sub and Ref;
-- `make run IDENTITY=cognito`: `local_pool` makes it in moto's server on loopback.
+- `make package` (tools.deploy.package.user_pool): the same settings as CloudFormation
+  resources, with the authorizer's OIDC_ISSUER and OIDC_CLIENT_ID set by Fn::Sub and Ref;
+- `make run IDENTITY=cognito` (tools.local.user_pool): `provision_pool` in moto's server.
 
 What is made: a pool whose users sign in with their email address (verified by a code,
 case-insensitive), a strong password policy, deletion protection where the stage's
@@ -20,30 +20,14 @@ CORS origin); and a hosted-UI prefix domain, `<app>-<stage>` unless the stage's
 "cognito" setting names another.
 """
 
-import contextlib
-import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-
 from chalicelib import auth
 from chalicelib.identity import PublishedPool, parameter_value
-from tools.stage import DeployedStage, Stage, StageError
-
-Template = dict[str, Any]
-
-USER_POOL = "UserPool"
-RESOURCE_SERVER = "UserPoolResourceServer"
-CLIENT = "UserPoolClient"
-DOMAIN = "UserPoolDomain"
-# The authorizer function's logical id in the template Chalice generates.
-AUTHORIZER_ID = "JwtAuth"
-# RS256 needs cryptography, which is no part of the function zip (see docs/deploy.md):
-# the template takes its layer as a parameter unless config.json names one already.
-LAYER_PARAMETER = "CryptographyLayerArn"
+from tools.deploy.stage import DeployedStage, Stage, StageError
 
 # The resource server and its scopes are chalicelib.auth's: "todos/read" is the scope
 # "read" of the resource server "todos".
@@ -55,7 +39,6 @@ OPTIONS = frozenset({"domain_prefix", "advanced_security", "self_sign_up"})
 # Cognito's rule for prefix domains: lower-case letters, digits and inner hyphens.
 _DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
-ISSUER_SUB = {"Fn::Sub": f"https://cognito-idp.${{AWS::Region}}.amazonaws.com/${{{USER_POOL}}}"}
 
 ACCESS_TOKEN_MINUTES = 60
 REFRESH_TOKEN_DAYS = 30
@@ -93,7 +76,7 @@ class PoolDefinition:
         return f"https://{self.domain_prefix}.auth.{region}.amazoncognito.com"
 
 
-def _domain_prefix(prefix: str) -> str:
+def domain_prefix(prefix: str) -> str:
     if not _DOMAIN_PREFIX.fullmatch(prefix) or any(w in prefix for w in _RESERVED_IN_PREFIX):
         raise StageError(
             f"cognito domain prefix {prefix!r}: 1-63 lower-case letters, digits and inner "
@@ -116,7 +99,7 @@ def definition(stage: Stage) -> PoolDefinition:
     return PoolDefinition(
         prefix=stage.prefix,
         origin=stage.environment["CORS_ALLOW_ORIGIN"],
-        domain_prefix=_domain_prefix(str(options.get("domain_prefix", stage.prefix))),
+        domain_prefix=domain_prefix(str(options.get("domain_prefix", stage.prefix))),
         # Users are data: the pool is protected wherever the stage's table is.
         deletion_protection=isinstance(stage, DeployedStage) and stage.deletion_protection,
         advanced_security=mode,
@@ -248,7 +231,7 @@ def _ensure_pool(idp: Any, pool: PoolDefinition) -> tuple[str, str]:
         return created["UserPool"]["Id"], "created"
     current = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     if current.get("DeletionProtection") == "ACTIVE":
-        # As with the table (tools.stage): lowering protection is a person's decision.
+        # As with the table (tools.deploy.stage): lowering protection is a person's decision.
         wanted["DeletionProtection"] = "ACTIVE"
     if not _drifted(wanted, current):
         return pool_id, "unchanged"
@@ -343,175 +326,3 @@ def publish(ssm: Any, name: str, pool: PublishedPool, tags: dict[str, str]) -> s
         request["Overwrite"] = True
     ssm.put_parameter(**request)
     return f"parameter {name}: {'created' if current is None else 'updated'}"
-
-
-# --- the packaged template ---------------------------------------------------------------------
-
-
-def template_resources(pool: PoolDefinition) -> dict[str, Any]:
-    """The pool and its parts as CloudFormation resources; the pool outlives the stack."""
-    pool_ref = {"Ref": USER_POOL}
-    return {
-        USER_POOL: {
-            "Type": "AWS::Cognito::UserPool",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "UserPoolName": pool.pool_name,
-                **pool_create_only(pool),
-                **pool_settings(pool),
-            },
-        },
-        RESOURCE_SERVER: {
-            "Type": "AWS::Cognito::UserPoolResourceServer",
-            "Properties": {"UserPoolId": pool_ref, **resource_server_settings(pool)},
-        },
-        CLIENT: {
-            "Type": "AWS::Cognito::UserPoolClient",
-            # The client's scopes must exist before it may name them.
-            "DependsOn": [RESOURCE_SERVER],
-            "Properties": {
-                "UserPoolId": pool_ref,
-                "GenerateSecret": False,
-                **client_settings(pool),
-            },
-        },
-        DOMAIN: {
-            "Type": "AWS::Cognito::UserPoolDomain",
-            "Properties": {"UserPoolId": pool_ref, "Domain": pool.domain_prefix},
-        },
-    }
-
-
-def _merged(base: Template, extra: Template) -> Template:
-    merged = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merged(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def with_user_pool(stage: Stage, generated: Template, merge: Template) -> Template:
-    """The merge template, plus the stage's pool (if it has one) wired to the authorizer."""
-    if stage.identity != "cognito":
-        return merge
-    pool = definition(stage)
-    variables = {
-        "OIDC_ISSUER": ISSUER_SUB,
-        "OIDC_CLIENT_ID": {"Ref": CLIENT},
-        # The parameter is the `chalice deploy` path's: here the ids come by Ref.
-        "OIDC_SETTINGS_PARAMETER": "",
-    }
-    authorizer: dict[str, Any] = {"Environment": {"Variables": variables}}
-    extra: Template = {"Resources": {**template_resources(pool)}, "Outputs": _outputs(pool)}
-    if "Layers" not in generated["Resources"][AUTHORIZER_ID]["Properties"]:
-        authorizer["Layers"] = [{"Ref": LAYER_PARAMETER}]
-        extra["Parameters"] = {
-            LAYER_PARAMETER: {
-                "Type": "String",
-                "Description": "ARN of the cryptography layer version the authorizer "
-                "verifies RS256 with (make layer; docs/deploy.md)",
-                "AllowedPattern": "arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:.+:[0-9]+",
-            }
-        }
-    extra["Resources"][AUTHORIZER_ID] = {"Properties": authorizer}
-    return _merged(merge, extra)
-
-
-def _outputs(pool: PoolDefinition) -> dict[str, Any]:
-    return {
-        "UserPoolId": {"Value": {"Ref": USER_POOL}},
-        "UserPoolClientId": {"Value": {"Ref": CLIENT}},
-        "Issuer": {"Value": ISSUER_SUB},
-        "HostedUiUrl": {
-            "Value": {
-                "Fn::Sub": f"https://{pool.domain_prefix}.auth.${{AWS::Region}}.amazoncognito.com"
-            }
-        },
-    }
-
-
-# --- the local stack -----------------------------------------------------------------------------
-
-LOCAL_REGION = "us-east-1"  # moto routes unsigned Cognito calls (a browser's) to us-east-1
-
-
-@dataclass(frozen=True)
-class LocalPool:
-    """The pool made in moto's server: what chalice local and a browser client need."""
-
-    endpoint: str
-    pool_id: str
-    client_id: str
-    region: str
-    idp: Any = field(repr=False, compare=False)
-
-    @property
-    def issuer(self) -> str:
-        return issuer(self.region, self.pool_id)
-
-    def environment(self) -> dict[str, str]:
-        """The variables chalice local needs to take this pool's access tokens."""
-        return {
-            "OIDC_ISSUER": self.issuer,
-            "OIDC_CLIENT_ID": self.client_id,
-            "OIDC_JWKS_URL": f"{self.endpoint}/{self.pool_id}/.well-known/jwks.json",
-            # moto's access tokens carry the scope aws.cognito.signin.user.admin alone,
-            # whatever the client asks for: requiring todos/* would refuse them all.
-            "REQUIRE_SCOPES": "false",
-        }
-
-    def browser(self) -> dict[str, str]:
-        """What a browser client needs to sign in against this pool (InitiateAuth)."""
-        return {
-            "region": self.region,
-            "userPoolId": self.pool_id,
-            "clientId": self.client_id,
-            "endpoint": self.endpoint,
-        }
-
-    def add_user(self, email: str, password: str) -> str:
-        """A confirmed user who signs in with this email and password; returns their sub."""
-        with contextlib.suppress(self.idp.exceptions.UsernameExistsException):
-            self.idp.admin_create_user(
-                UserPoolId=self.pool_id,
-                Username=email,
-                UserAttributes=[
-                    {"Name": "email", "Value": email},
-                    {"Name": "email_verified", "Value": "true"},
-                ],
-                MessageAction="SUPPRESS",
-            )
-        self.idp.admin_set_user_password(
-            UserPoolId=self.pool_id, Username=email, Password=password, Permanent=True
-        )
-        user = self.idp.admin_get_user(UserPoolId=self.pool_id, Username=email)
-        return str(next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub"))
-
-
-def local_definition(prefix: str, origin: str) -> PoolDefinition:
-    return PoolDefinition(
-        prefix=prefix,
-        origin=origin,
-        domain_prefix=_domain_prefix(prefix),
-        deletion_protection=False,
-        password_sign_in=True,
-    )
-
-
-def local_pool(endpoint: str, origin: str, prefix: str = "todo-api-local") -> LocalPool:
-    """The stage's pool, client, resource server and domain in moto's server at endpoint,
-    made once (a second call finds them). origin: the web client's, for its redirect URL."""
-    idp = boto3.client(
-        "cognito-idp",
-        endpoint_url=endpoint,
-        region_name=LOCAL_REGION,
-        # moto checks no signature; these only let botocore sign at all.
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - not a secret: moto accepts any
-    )
-    published, _ = provision_pool(idp, local_definition(prefix, origin))
-    pool_id = published.issuer.rsplit("/", 1)[1]
-    return LocalPool(endpoint, pool_id, published.client_id, LOCAL_REGION, idp)

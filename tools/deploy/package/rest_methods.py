@@ -1,12 +1,12 @@
 """A method a path does not have is a 405 on the packaged REST API, as under `make run`.
 
-API Gateway answers a method that a resource lacks as it answers a path that does not
-exist: with its MISSING_AUTHENTICATION_TOKEN response, which the template makes a 404
-(tools.package). DESIGN.md wants a 405, JSON, with the path's methods in `Allow`, as the
-app answers. Each path of the definition gets `x-amazon-apigateway-any-method`, which API
-Gateway uses only for the methods the path does not define: a mock integration whose
-every answer is that 405. It needs no authorizer and invokes no Lambda, so a wrong method
-costs the caller a request and the stack nothing.
+API Gateway answers a method that a resource lacks as it answers a path that does not exist:
+with its MISSING_AUTHENTICATION_TOKEN response, which the template makes a 404
+(tools.deploy.package.gateway). DESIGN.md wants a 405, JSON, with the path's methods in
+`Allow`, as the app answers. Each path of the definition gets `x-amazon-apigateway-any-method`,
+which API Gateway uses only for the methods the path does not define: a mock
+integration whose every answer is that 405. It needs no authorizer and invokes no Lambda, so
+a wrong method costs the caller a request and the stack nothing.
 """
 
 import json

@@ -1,7 +1,7 @@
 """`chalice local --no-autoreload`, hardened for browsers and hostile clients.
 
-`python -m tools.local_server --stage local --host 127.0.0.1 --port 8000` is what
-`make run` (tools.local_stack) serves with. It loads the app exactly as `chalice local`
+`python -m tools.local.server --stage local --host 127.0.0.1 --port 8000` is what
+`make run` (tools.local.stack) serves with. It loads the app exactly as `chalice local`
 does (Chalice's CLI factory: the stage's configuration and environment, the same route
 checks, chalice.local's gateway and authorizer); only the HTTP edge differs, because
 `chalice local`'s own:
@@ -23,7 +23,7 @@ checks, chalice.local's gateway and authorizer); only the HTTP edge differs, bec
 
 With LOCAL_API_KEY set (`make run API_KEYS=1`, or the local stage's release.api_keys),
 the /todos routes also need that key in x-api-key, as the packaged template's API keys
-make them need one (tools.edge): without it, 403 Forbidden.
+make them need one (tools.deploy.package.edge): without it, 403 Forbidden.
 """
 
 import argparse
@@ -35,7 +35,6 @@ import sys
 from email.message import Message
 from functools import partial
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 from chalice.app import Chalice
@@ -52,14 +51,12 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from tools import edge
+from tools import PROJECT_DIR
+from tools.deploy.package import edge
+from tools.deploy.package.gateway import NOT_FOUND
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 # API Gateway refuses larger request payloads with a 413 too.
 MAX_BODY_BYTES = 10 * 1024 * 1024
-# Also the packaged template's MISSING_AUTHENTICATION_TOKEN body (tools.package), where it
-# is a mapping template: keep "$" and "#" out of it.
-NOT_FOUND = {"message": "Nothing here: check the path and the method", "code": "NotFound"}
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 API_KEY_VARIABLE = "LOCAL_API_KEY"
 
@@ -118,7 +115,8 @@ class Server(ThreadedHTTPServer):
 
 
 def check_api_key(method: str, path: str, headers: Message, api_key: str | None) -> None:
-    """Raises EdgeError where the API wants a key (tools.edge's routes) and it is missing."""
+    """Raises EdgeError where the API wants a key (tools.deploy.package.edge's routes) and
+    it is missing."""
     if api_key is None or method == "OPTIONS" or not path.startswith(edge.KEYED_PATH_PREFIX):
         return
     given = headers.get(edge.API_KEY_HEADER, "")

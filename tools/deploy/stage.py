@@ -1,15 +1,14 @@
 """The stages of .chalice/config.json, as the commands run outside Chalice see them.
 
-One model for tools.policy, tools.package and tools.provision: `load_stage(name)` for any
-stage, `deployed_stage(name)` for the commands that only deployed stages may run. Values
-are read as Chalice reads them (the stage's own, then the file's top level, then
-Chalice's default), so that what the tools build matches what Chalice deploys.
+One model for tools.deploy.policy, tools.deploy.package and tools.deploy.provision:
+`load_stage(name)` for any stage, `deployed_stage(name)` for the commands that only deployed
+stages may run. Values are read as Chalice reads them (the stage's own, then the file's top
+level, then Chalice's default), so that what the tools build matches what Chalice deploys.
 """
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from chalice.constants import (
@@ -18,7 +17,9 @@ from chalice.constants import (
     DEFAULT_LAMBDA_TIMEOUT,
 )
 
-CONFIG_PATH = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
+from tools import PROJECT_DIR
+
+CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 # Chalice's name for the function that serves the routes. Its stage-level settings
 # (iam_policy_file) are this function's; other functions have theirs in lambda_functions.
 API_HANDLER = "api_handler"
@@ -27,7 +28,7 @@ AUTHORIZER = "jwt_auth"
 
 # Who issues a stage's tokens (the stage setting "identity"): "secret", HS256 tokens
 # signed with the stage's own secret (the default), or "cognito", the stage's Amazon
-# Cognito user pool, made by tools.cognito (see docs/deploy.md).
+# Cognito user pool, made by tools.deploy.user_pool (see docs/deploy.md).
 IDENTITIES = ("secret", "cognito")
 
 # Each deployed stage must be listed here, so that a new one is a deliberate decision.
@@ -79,8 +80,8 @@ class Release:
     """The stage's "release" settings: what only the packaged template builds.
 
     `chalice deploy` ignores them (Chalice publishes no versions, aliases or edge
-    resources); tools.release, tools.alarms and tools.edge read them. The defaults are a
-    cheap stage: all at once, no provisioned concurrency, no WAF, no API keys.
+    resources); tools.deploy.package's release, alarms and edge read them. The defaults
+    are a cheap stage: all at once, no provisioned concurrency, no WAF, no API keys.
     """
 
     # How traffic moves to a new version: one of DEPLOYMENTS.
@@ -132,7 +133,7 @@ class Stage:
     release: Release
     # Who issues the stage's tokens: one of IDENTITIES.
     identity: str
-    # The stage's "cognito" setting as written (tools.cognito reads it), or empty.
+    # The stage's "cognito" setting as written (tools.deploy.user_pool reads it), or empty.
     cognito: dict[str, Any]
     # Per function, the environment_variables it adds to the stage's (lambda_functions).
     function_variables: dict[str, dict[str, str]]
@@ -244,7 +245,8 @@ def deployed_stage(name: str) -> DeployedStage:
         raise StageError(
             f"stage {name!r} is not a deployed stage: the local stage's table is made by "
             "`make run` and its secret is in .chalice/config.json; a deployed stage needs "
-            "JWT_SECRET_PARAMETER in its config and an entry in tools.stage.DELETION_PROTECTION"
+            "JWT_SECRET_PARAMETER in its config and an entry in "
+            "tools.deploy.stage.DELETION_PROTECTION"
         )
     return stage
 

@@ -7,8 +7,8 @@ HS256 tokens, the user pool's parameter for the authorizer of a Cognito stage wh
 deploy path publishes it there (`chalice deploy`; the template passes it by Ref), plus what
 a function needs to log to its own log group and, on traced stages, to trace. The
 statements are written here once; a Target names their resources as its deploy path
-does: tools.policy by ARN, for the policy files `chalice deploy` attaches, and
-tools.package by Fn::GetAtt and Fn::Sub, in the packaged template.
+does: tools.deploy.policy by ARN, for the policy files `chalice deploy` attaches, and
+tools.deploy.package.build by Fn::GetAtt and Fn::Sub, in the packaged template.
 """
 
 from abc import ABC, abstractmethod
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chalicelib import identity, signing, store
-from tools.stage import AUTHORIZER, DeployedStage
+from tools.deploy.stage import AUTHORIZER, DeployedStage
 
 Statement = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""Prints a bearer token for the local stage: `python -m tools.token alice`.
+"""Prints a bearer token for the local stage: `python -m tools.local.token alice`.
 
 The token is the last line of the output, so `$(make -s token USER=alice)` works.
 """
@@ -8,7 +8,7 @@ import time
 
 import jwt
 
-from tools.stage import environment
+from tools.deploy.stage import environment
 
 LIFETIME_SECONDS = 3600
 

@@ -3,7 +3,7 @@
 The app's own metrics are named as chalicelib.telemetry emits them (tests/test_alarms.py
 checks the names and dimensions against what a request really prints); the AWS metrics
 cover what the app cannot see: the function crashing or timing out (API Gateway 5XX,
-Lambda Errors), the authorizer failing, Lambda throttling. The canary (tools.release)
+Lambda Errors), the authorizer failing, Lambda throttling. The canary (tools.deploy.package.release)
 rolls back when any of them fires. Thresholds are for prod's traffic; docs/operations.md
 explains each one.
 """
@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tools.stage import Stage
+from tools.deploy.stage import Stage
 
 TOPIC = "AlarmTopic"
 DASHBOARD = "Dashboard"
@@ -35,7 +35,7 @@ class Alarm:
     datapoints: int = 1
     minutes: int = 1
     comparison: str = "GreaterThanOrEqualToThreshold"
-    # Whether a canary rolls back on it (tools.release).
+    # Whether a canary rolls back on it (tools.deploy.package.release).
     canary: bool = True
 
     def resource(self, stage: Stage, topic: dict[str, Any]) -> dict[str, Any]:

@@ -9,14 +9,14 @@ that for the CloudFormation path:
   permissions name the alias, never `$LATEST`;
 - CodeDeploy moves the alias as the stage's `release.deployment` says (prod: 10% for
   5 minutes, then the rest), and rolls it back by itself when an alarm of
-  tools.alarms fires meanwhile;
+  tools.deploy.package.alarms fires meanwhile;
 - `release.provisioned_concurrency` environments stay initialized on each alias.
 """
 
 from typing import Any
 
-from tools import alarms, edge
-from tools.stage import Stage
+from tools.deploy.package import alarms, edge
+from tools.deploy.stage import Stage
 
 ALIAS = "live"
 Template = dict[str, Any]

@@ -1,13 +1,13 @@
-"""Serves the API offline, as `make run` does: `python -m tools.local_stack --port 8000`.
+"""Serves the API offline, as `make run` does: `python -m tools.local.stack --port 8000`.
 
 Starts moto's DynamoDB emulator on 127.0.0.1 (unless AWS_ENDPOINT_URL_DYNAMODB already
 names an endpoint, such as DynamoDB Local), creates the stage's table if it is missing,
-serves the web client (tools.web_server) on a second port, `--web-port` (default: the
-API's port + 1; 0 picks a free one), and runs the API with tools.local_server (`chalice
+serves the web client (tools.local.web_server) on a second port, `--web-port` (default: the
+API's port + 1; 0 picks a free one), and runs the API with tools.local.server (`chalice
 local`, hardened) in the foreground. SIGINT or SIGTERM stops everything.
 
 `--identity cognito` (`make run IDENTITY=cognito`): users sign in to a user pool in moto's
-Cognito (tools.cognito.local_pool) through the web server's stand-in for its hosted UI;
+Cognito (tools.deploy.user_pool.local_pool) through the web server's stand-in for its hosted UI;
 one user is made and its password printed. `--api-keys` (`make run API_KEYS=1`, or the
 stage's release.api_keys): /todos also need the key printed at start, as with the
 packaged template's API keys.
@@ -21,24 +21,24 @@ import signal
 import socket
 import subprocess
 import sys
-from pathlib import Path
 from types import FrameType
 from typing import NamedTuple
 
 import boto3
 
-from tools.cognito import local_pool
-from tools.emulator import Emulator
-from tools.local_server import API_KEY_VARIABLE
-from tools.stage import environment, load_stage
-from tools.table import ensure_table
-from tools.web_server import HostedUi, WebServer
+from tools import PROJECT_DIR
+from tools.deploy.stage import environment, load_stage
+from tools.deploy.table import ensure_table
+from tools.local.emulator import Emulator
+from tools.local.hosted_ui import HostedUi
+from tools.local.server import API_KEY_VARIABLE
+from tools.local.user_pool import local_pool
+from tools.local.web_server import WebServer
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 IDENTITIES = ("local", "cognito")
 DEMO_USER = "alice@example.com"
-# Meets the pool's password policy (tools.cognito) whatever the random part holds.
+# Meets the pool's password policy (tools.deploy.user_pool) whatever the random part holds.
 DEMO_PASSWORD_PREFIX = "Local-1a-"  # noqa: S105 - a prefix; the password is random
 
 
@@ -80,11 +80,11 @@ def print_usage(port: int, endpoint: str, web_url: str, how: str, api_key: str |
 
 
 def serve(stage: str, port: int, env: dict[str, str]) -> int:
-    # chalice local, hardened for browsers and hostile clients (see tools.local_server).
+    # chalice local, hardened for browsers and hostile clients (see tools.local.server).
     command = [
         sys.executable,
         "-m",
-        "tools.local_server",
+        "tools.local.server",
         "--stage",
         stage,
         "--host",

@@ -1,0 +1,5 @@
+"""`python -m tools.cost`: see tools.cost.report."""
+
+from tools.cost.report import main
+
+main()
