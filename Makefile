@@ -45,9 +45,9 @@ lint: $(INSTALLED)
 test: lint lint-iac
 	$(BIN)/python -m pytest
 
-## The fast tier alone: no process, no server, no connection (tests not marked integration).
+## The fast tier alone: tests/unit, where no test starts a process or opens a connection.
 test-unit: $(INSTALLED)
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python -m pytest tests/unit
 
 ## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
 policy: $(INSTALLED)

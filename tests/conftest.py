@@ -2,8 +2,6 @@
 
 import functools
 import os
-import socket
-import subprocess
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -11,11 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.stack import LocalStack, stack_environment, stack_factory
-from tools.deploy.stage import environment
+from tests.support.stack import LocalStack, stack_environment, stack_factory
+from tests.support.stages import DEV, DEV_SECRET, LOCAL
 from tools.local.token import issue_token
-
-LOCAL = environment("local")
 
 # Offline, always: no endpoint, profile or credentials from the developer's shell.
 for _name in (
@@ -44,12 +40,11 @@ from moto.core.models import botocore_stubber  # noqa: E402
 
 from app import app  # noqa: E402
 from chalicelib import aws, settings, signing  # noqa: E402
-from tests.aws_calls import CallRecorder  # noqa: E402
-from tests.identity import oidc_issuer  # noqa: E402
+from tests.support.aws_calls import AWS_CALLS  # noqa: E402
+from tests.support.identity import oidc_issuer  # noqa: E402
 from tools.deploy.table import ensure_table  # noqa: E402
 
-# Every AWS action chalicelib performs anywhere in this process, for tests/test_policy.py.
-AWS_CALLS = CallRecorder()
+# Every AWS action chalicelib performs anywhere in this process is recorded.
 _unrecorded_client = aws.client.__wrapped__
 aws.client = functools.cache(lambda service: AWS_CALLS.watch(_unrecorded_client(service)))
 
@@ -59,10 +54,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("after_suite") is not None)
 
 
-class LeftTheProcess(AssertionError):
-    """A test of the fast tier started a process or opened a connection."""
-
-
 @pytest.fixture(autouse=True)
 def _settings_read_afresh() -> Iterator[None]:
     """Each test's own environment: the settings a container keeps once read (the table,
@@ -70,24 +61,6 @@ def _settings_read_afresh() -> Iterator[None]:
     settings.forget_kept()
     yield
     settings.forget_kept()
-
-
-@pytest.fixture(autouse=True)
-def _fast_tier_stays_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
-    """Tests not marked `integration` (the fast tier, `make test-unit`) may start no
-    process and open no connection, loopback included: they fail at once if they do."""
-    if request.node.get_closest_marker("integration") is not None:
-        return
-
-    def refuse(what: str) -> Callable[..., Any]:
-        def refused(*_args: Any, **_kwargs: Any) -> Any:
-            raise LeftTheProcess(f"{what} in a test not marked integration")
-
-        return refused
-
-    monkeypatch.setattr(subprocess.Popen, "__init__", refuse("a subprocess"))
-    monkeypatch.setattr(socket.socket, "connect", refuse("a connection"))
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse("a connection"))
 
 
 @pytest.fixture
@@ -106,6 +79,12 @@ def dynamodb(mocked_aws: None) -> Any:
     client = boto3.client("dynamodb")
     ensure_table(client, LOCAL["TABLE_NAME"])
     return client
+
+
+@pytest.fixture
+def idp(mocked_aws: None) -> Any:
+    """Amazon Cognito's API in the moto account."""
+    return boto3.client("cognito-idp")
 
 
 @pytest.fixture
@@ -188,13 +167,9 @@ class _RawBody:
 
 @pytest.fixture
 def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An OIDC issuer for the stage: its JWKS served on 127.0.0.1 (see tests/identity.py)."""
+    """An OIDC issuer for the stage: its JWKS served on 127.0.0.1 (tests.support.identity)."""
     with oidc_issuer(monkeypatch) as server:
         yield server
-
-
-DEV = environment("dev")
-DEV_SECRET = "dev-secret-from-parameter-store-" + "0123456789" * 4
 
 
 @pytest.fixture

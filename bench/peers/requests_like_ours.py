@@ -3,7 +3,7 @@
 The warm path compares frameworks around "the same DynamoDB call": botocore's work grows
 with a request's parameters (validated, serialized, signed), so a peer making a lighter
 request than chalicelib.store would have its time counted as ours. Kept equal to the
-store by tests/test_bench.py. Standard library only: every peer's virtualenv imports it.
+store by tests/unit/bench/test_bench.py. Standard library only: every peer's virtualenv imports it.
 """
 
 from typing import Any

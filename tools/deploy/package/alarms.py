@@ -1,11 +1,11 @@
 """The packaged stage's alarms, its SNS topic and its dashboard, as CloudFormation.
 
-The app's own metrics are named as chalicelib.telemetry emits them (tests/test_alarms.py
-checks the names and dimensions against what a request really prints); the AWS metrics
-cover what the app cannot see: the function crashing or timing out (API Gateway 5XX,
-Lambda Errors), the authorizer failing, Lambda throttling. The canary (tools.deploy.package.release)
-rolls back when any of them fires. Thresholds are for prod's traffic; docs/operations.md
-explains each one.
+The app's own metrics are named as chalicelib.telemetry emits them
+(tests/unit/deploy/package/test_alarms.py checks the names and dimensions against what a
+request really prints); the AWS metrics cover what the app cannot see: the function crashing
+or timing out (API Gateway 5XX, Lambda Errors), the authorizer failing, Lambda throttling.
+The canary (tools.deploy.package.release) rolls back when any of them fires. Thresholds are
+for prod's traffic; docs/operations.md explains each one.
 """
 
 import json

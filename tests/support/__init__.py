@@ -1,0 +1,1 @@
+"""What both tiers share: gateway events, the local stack, identities, recorders, templates."""

@@ -1,0 +1,1 @@
+"""The fast tier: in process, offline, no connection (see conftest.py)."""

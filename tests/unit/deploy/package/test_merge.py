@@ -1,0 +1,70 @@
+"""The merge template (tools.deploy.package.merge) on a template Chalice might generate,
+and what packaging refuses before it runs Chalice."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.templates import of_type, statements
+from tools.deploy.package import build, merge
+from tools.deploy.stage import StageError, deployed_stage
+
+STAGE = "prod"
+
+
+DEPLOYED = deployed_stage(STAGE)
+
+
+RUNTIME = DEPLOYED.runtime
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build.build(STAGE, tmp_path_factory.mktemp("package") / STAGE)
+
+
+@pytest.fixture(scope="module")
+def template(built: Path) -> dict[str, Any]:
+    return json.loads((built / "sam.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+def test_a_shared_role_gets_one_policy_and_missing_log_groups_are_added() -> None:
+    # Without a stage-level iam_policy_file Chalice gives every function one DefaultRole,
+    # and without log_retention_in_days it makes no log groups.
+    role = {"Fn::GetAtt": ["DefaultRole", "Arn"]}
+    generated = {
+        "Resources": {
+            "DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {"Role": role}},
+            "JwtAuth": {"Type": "AWS::Serverless::Function", "Properties": {"Role": role}},
+            "RestAPI": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {"DefinitionBody": {"swagger": "2.0"}},
+            },
+        }
+    }
+    merged = merge.merge_template(STAGE, generated)["Resources"]
+    policies = of_type(merged, "AWS::IAM::Policy")
+    assert list(policies) == ["DefaultRoleDataPolicy"]
+    document = policies["DefaultRoleDataPolicy"]["Properties"]["PolicyDocument"]
+    assert {s["Sid"] for s in statements(document)} == {
+        "TodoTable",
+        "SigningSecret",
+        "FunctionLogs",
+    }
+    for function in ("APIHandler", "JwtAuth"):
+        group = merged[f"{function}LogGroup"]["Properties"]
+        assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
+        assert group["RetentionInDays"] == RUNTIME.log_retention_days
+
+
+def test_local_stage_is_not_packaged(tmp_path: Path) -> None:
+    with pytest.raises(StageError, match="not a deployed stage"):
+        build.build("local", tmp_path)
