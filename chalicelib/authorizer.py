@@ -18,13 +18,6 @@ logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 blueprint = Blueprint(__name__)
 
-# The key of the verified subject in the authorizer's context. HTTP APIs document how
-# a Lambda authorizer's context reaches the integration, not how its principalId does,
-# so the subject goes in both. chalicelib.auth writes it and chalicelib.gateway reads it;
-# it lives here because both Lambda functions load this module (and the authorizer's
-# must not load chalicelib.gateway, nor the API handler's chalicelib.auth).
-SUBJECT_CONTEXT_KEY = "subject"
-
 
 @blueprint.authorizer()
 def jwt_auth(auth_request: AuthRequest) -> AuthResponse:

@@ -12,7 +12,7 @@ from chalice.local import ARNMatcher, LocalARNBuilder
 
 from app import app
 from chalicelib import auth
-from chalicelib.settings import ConfigurationError
+from chalicelib.errors import ConfigurationError
 from tests.identity import bearer, oidc_issuer, oidc_token
 from tests.test_auth import claims as hs256_claims
 from tests.test_auth import signed as hs256_signed
