@@ -5,31 +5,32 @@ chalicelib.validation, works through chalicelib.store and answers with JSON; eve
 domain error becomes an HTTP response in one place, `todo_route`. What a route knows of
 the gateway's event (the caller, the path as called) it reads through chalicelib.gateway.
 
-The authorizer is a Blueprint in chalicelib.authorizer, so its Lambda function never
-loads this file. The modules only some routes use (validation, store, model, paging,
-idempotency, openapi) are still imported inside the views, so that a cold start loads
-what its first request needs and no more (make bench; tests/test_cold_imports.py holds
-this file's import-time modules to a fixed set).
+The authorizer is a Blueprint in chalicelib.authorizer, so its Lambda function never loads
+this file. The modules only some routes use (validation, store, model, paging, idempotency,
+openapi) are still imported inside the views, so that a cold start loads what its first
+request needs and no more (make bench; tests/integration/chalicelib/test_cold_imports.py
+holds this file's import-time modules to a fixed set).
 """
 
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalice import Response
+from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import compact_json, gateway, settings, telemetry
 from chalicelib.authorizer import blueprint, jwt_auth
 from chalicelib.cors import FixedCORSConfig
 from chalicelib.errors import NoUsableCaller, TodoApiError
-from chalicelib.json_api import JsonApi
 
 if TYPE_CHECKING:
     from chalicelib.model import Todo
 
-# A JSON API: no request or response body is binary (chalicelib.json_api).
-app = JsonApi(app_name="todo-api")
+app = Chalice(app_name="todo-api")
+# A JSON API: Chalice's default binary types (images, audio, archives) would have API
+# Gateway base64-encode request bodies of those types, which no route accepts.
+app.api.binary_types = []
 app.register_blueprint(blueprint)
 
 CORS = FixedCORSConfig(

@@ -11,7 +11,7 @@
 3. Warm path (bench/warm.py): per-request time of get, list, create and update against
    the smallest Chalice app and a bare handler, DynamoDB stubbed at the client and at
    botocore's HTTP layer, medians over fresh processes. Budgets: own time at most 2x
-   the Chalice app's, the whole request at most 1.2x the bare handler's.
+   the Chalice app's, the whole request at most 1.3x the bare handler's.
 
 Only loopback is used: DynamoDB is moto's server on 127.0.0.1, and every process gets
 fake credentials and AWS_ENDPOINT_URL on that server. Nothing here fails on a figure

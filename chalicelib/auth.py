@@ -31,7 +31,7 @@ from chalice import AuthResponse, AuthRoute
 from chalice.app import AuthRequest
 
 from chalicelib import settings
-from chalicelib.authorizer import SUBJECT_CONTEXT_KEY
+from chalicelib.claims import SUBJECT_CONTEXT_KEY, Claims
 from chalicelib.owners import usable_subject
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,6 @@ SCOPE_ROUTES = {
     WRITE_SCOPE: [AuthRoute("/todos", ["POST"]), AuthRoute("/todos/*", ["PUT", "DELETE"])],
 }
 _DENIED_PRINCIPAL = "unauthenticated"
-
-Claims = dict[str, Any]
 
 
 def _bearer_token(header_value: str) -> str | None:

@@ -1,10 +1,10 @@
 """The authorizer's Lambda function: a Chalice Blueprint, so its handler is this module.
 
 Chalice gives a Blueprint's functions handlers in the Blueprint's own module
-(`chalicelib.authorizer.jwt_auth`), so the authorizer's Lambda never imports app.py or
-any module only routes use: its cold start pays for Chalice, this module and, with
-the first token, chalicelib.auth and what verifying needs. tests/test_cold_imports.py
-holds it to that.
+(`chalicelib.authorizer.jwt_auth`), so the authorizer's Lambda never imports app.py or any
+module only routes use: its cold start pays for Chalice, this module and, with the first
+token, chalicelib.auth and what verifying needs.
+tests/integration/chalicelib/test_cold_imports.py holds it to that.
 """
 
 import logging
@@ -17,13 +17,6 @@ from chalice.app import AuthRequest
 logging.getLogger("chalicelib").setLevel(logging.INFO)
 
 blueprint = Blueprint(__name__)
-
-# The key of the verified subject in the authorizer's context. HTTP APIs document how
-# a Lambda authorizer's context reaches the integration, not how its principalId does,
-# so the subject goes in both. chalicelib.auth writes it and chalicelib.gateway reads it;
-# it lives here because both Lambda functions load this module (and the authorizer's
-# must not load chalicelib.gateway, nor the API handler's chalicelib.auth).
-SUBJECT_CONTEXT_KEY = "subject"
 
 
 @blueprint.authorizer()

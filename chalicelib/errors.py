@@ -1,10 +1,16 @@
-"""Domain errors: what went wrong, in the API's terms.
+"""Domain errors: what went wrong, in the API's terms; and ConfigurationError.
 
-app.py maps each of them to an HTTP response in one place; nothing here knows HTTP
-beyond the status (and any header) each error stands for.
+app.py maps each domain error to an HTTP response in one place; nothing here knows HTTP
+beyond the status (and any header) each error stands for. ConfigurationError is no
+domain error: a stage deployed without a setting it needs is the deployment's fault,
+which no request can fix.
 """
 
 from typing import Literal
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the stage must define is missing."""
 
 
 class TodoApiError(Exception):

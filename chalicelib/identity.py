@@ -12,7 +12,7 @@ from functools import cache
 from typing import NamedTuple
 
 from chalicelib import aws
-from chalicelib.settings import ConfigurationError
+from chalicelib.errors import ConfigurationError
 
 # What reading the parameter needs; tools/deploy/iam.py grants exactly this, on it alone.
 IAM_ACTIONS = frozenset({"ssm:GetParameter"})

@@ -11,9 +11,7 @@ import os
 from functools import cache
 from typing import NamedTuple
 
-
-class ConfigurationError(RuntimeError):
-    """A setting the stage must define is missing."""
+from chalicelib.errors import ConfigurationError
 
 
 def _required(name: str) -> str:

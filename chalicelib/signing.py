@@ -3,6 +3,7 @@
 from functools import cache
 
 from chalicelib import aws, settings
+from chalicelib.errors import ConfigurationError
 
 # What reading the secret needs; SecureStrings under the AWS-managed aws/ssm key need no
 # kms permission of their own. tools/deploy/iam.py grants exactly this.
@@ -22,4 +23,4 @@ def signing_secret(token_settings: settings.TokenSettings) -> str:
         return token_settings.secret
     if token_settings.secret_parameter is not None:
         return _parameter_value(token_settings.secret_parameter)
-    raise settings.ConfigurationError("no signing secret configured")
+    raise ConfigurationError("no signing secret configured")

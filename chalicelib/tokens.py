@@ -14,7 +14,8 @@ from typing import Any
 import jwt
 
 from chalicelib import jwks, settings
-from chalicelib.auth import Claims
+from chalicelib.claims import Claims
+from chalicelib.errors import ConfigurationError
 from chalicelib.signing import signing_secret
 
 HS256 = "HS256"
@@ -48,7 +49,7 @@ class WrongClient(jwt.InvalidTokenError):
     """A Cognito access token issued to another app client."""
 
 
-class CryptographyMissing(settings.ConfigurationError):
+class CryptographyMissing(ConfigurationError):
     """An OIDC stage deployed without the cryptography package RS256 and ES256 need."""
 
 

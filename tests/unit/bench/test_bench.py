@@ -293,7 +293,7 @@ def test_the_warm_table_divides_ours_by_the_chalice_app_and_the_bare_handler():
     assert warm.ratios(whole, "ours", "bare")["list"] == pytest.approx(1.1)
     verdict = warm.verdict(own, whole)
     assert "ours/chalice 2.50 (budget 2.00): OVER" in verdict
-    assert "ours/bare 1.10 (budget 1.20): within" in verdict
+    assert f"ours/bare 1.10 (budget {warm.WHOLE_REQUEST_BUDGET:.2f}): within" in verdict
     rows = {line.split()[0]: line.split() for line in warm.table(own, whole)[2:]}
     assert rows["get"][1] == "50.0"
     assert rows["get"][4] == "2.50"

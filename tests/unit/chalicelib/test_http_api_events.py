@@ -19,7 +19,8 @@ import pytest
 from app import app
 from chalicelib import openapi
 from chalicelib.auth import READ_SCOPE, WRITE_SCOPE
-from chalicelib.authorizer import SUBJECT_CONTEXT_KEY, jwt_auth
+from chalicelib.authorizer import jwt_auth
+from chalicelib.claims import SUBJECT_CONTEXT_KEY
 from tests.support.gateway_events import (
     HTTP_REQUEST_ID,
     REQUEST_ID,

@@ -4,6 +4,7 @@ import boto3
 import pytest
 
 from chalicelib import aws, identity, settings
+from chalicelib.errors import ConfigurationError
 from tests.support.identity import OIDC_VARIABLES
 
 NAME = "/todo-api/prod/oidc"
@@ -41,7 +42,7 @@ def test_the_parameter_is_read_once_per_container(ssm):
 )
 def test_a_parameter_without_the_pools_ids_is_a_configuration_error(ssm, value):
     ssm.put_parameter(Name=NAME, Value=value, Type="String")
-    with pytest.raises(settings.ConfigurationError, match="holds no issuer and client_id"):
+    with pytest.raises(ConfigurationError, match="holds no issuer and client_id"):
         identity.published_pool(NAME)
 
 
@@ -60,5 +61,5 @@ def test_the_stage_settings_name_the_published_pool_as_the_issuer(ssm, monkeypat
 def test_the_parameter_and_ids_of_its_own_are_never_both_set(monkeypatch, other):
     monkeypatch.setenv("OIDC_SETTINGS_PARAMETER", NAME)
     monkeypatch.setenv(other, "https://issuer.example.com/")
-    with pytest.raises(settings.ConfigurationError, match=f"or {other}, not both"):
+    with pytest.raises(ConfigurationError, match=f"or {other}, not both"):
         settings.oidc_settings()

@@ -3,6 +3,7 @@
 import pytest
 
 from chalicelib import settings
+from chalicelib.errors import ConfigurationError
 from tests.support.identity import OIDC_VARIABLES
 
 COGNITO = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
@@ -25,7 +26,7 @@ def test_a_stage_without_an_issuer_is_an_hs256_stage(env):
 )
 def test_oidc_settings_without_an_issuer_are_refused(env, name):
     env.setenv(name, "https://x.example/jwks.json" if name == "OIDC_JWKS_URL" else "true")
-    with pytest.raises(settings.ConfigurationError, match=f"{name} set without OIDC_ISSUER"):
+    with pytest.raises(ConfigurationError, match=f"{name} set without OIDC_ISSUER"):
         settings.oidc_settings()
 
 
@@ -79,14 +80,14 @@ def test_keys_come_over_https_or_from_loopback_only(env, url, allowed):
     if allowed:
         assert settings.oidc_settings().jwks_url == url
     else:
-        with pytest.raises(settings.ConfigurationError, match="https"):
+        with pytest.raises(ConfigurationError, match="https"):
             settings.oidc_settings()
 
 
 def test_a_plain_http_issuer_cannot_supply_the_default_jwks_url(env):
     env.setenv("OIDC_ISSUER", "http://issuer.example")
     env.setenv("OIDC_AUDIENCE", "todo-api")
-    with pytest.raises(settings.ConfigurationError, match="https"):
+    with pytest.raises(ConfigurationError, match="https"):
         settings.oidc_settings()
 
 
@@ -97,7 +98,7 @@ def test_exactly_one_of_audience_and_client_id(env, present):
     env.setenv("OIDC_ISSUER", COGNITO)
     for name in present:
         env.setenv(name, "x")
-    with pytest.raises(settings.ConfigurationError, match="exactly one of OIDC_AUDIENCE"):
+    with pytest.raises(ConfigurationError, match="exactly one of OIDC_AUDIENCE"):
         settings.oidc_settings()
 
 
@@ -118,5 +119,5 @@ def test_anything_else_is_refused(env, value):
     env.setenv("OIDC_ISSUER", COGNITO)
     env.setenv("OIDC_AUDIENCE", "todo-api")
     env.setenv("ACCEPT_HS256_WITH_OIDC", value)
-    with pytest.raises(settings.ConfigurationError, match="ACCEPT_HS256_WITH_OIDC"):
+    with pytest.raises(ConfigurationError, match="ACCEPT_HS256_WITH_OIDC"):
         settings.oidc_settings()

@@ -11,7 +11,7 @@ from chalice.local import ARNMatcher, LocalARNBuilder
 
 from app import app
 from chalicelib import auth
-from chalicelib.settings import ConfigurationError
+from chalicelib.errors import ConfigurationError
 from tests.support.identity import bearer
 from tests.support.tokens import claims as hs256_claims
 from tests.support.tokens import signed as hs256_signed

@@ -3,6 +3,7 @@
 import pytest
 
 from chalicelib import settings
+from chalicelib.errors import ConfigurationError
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_a_missing_setting_names_the_variable(monkeypatch, value):
         monkeypatch.delenv("TABLE_NAME", raising=False)
     else:
         monkeypatch.setenv("TABLE_NAME", value)
-    with pytest.raises(settings.ConfigurationError, match="TABLE_NAME"):
+    with pytest.raises(ConfigurationError, match="TABLE_NAME"):
         settings.table_name()
 
 
@@ -60,10 +61,10 @@ def test_a_secret_parameter_names_the_ssm_parameter(token_env):
 def test_both_secret_sources_at_once_are_refused(token_env):
     token_env.setenv("JWT_SECRET", "s3cret")
     token_env.setenv("JWT_SECRET_PARAMETER", "/todo-api/dev/jwt-secret")
-    with pytest.raises(settings.ConfigurationError, match="exactly one"):
+    with pytest.raises(ConfigurationError, match="exactly one"):
         settings.token_settings()
 
 
 def test_no_secret_source_is_refused(token_env):
-    with pytest.raises(settings.ConfigurationError, match="exactly one"):
+    with pytest.raises(ConfigurationError, match="exactly one"):
         settings.token_settings()

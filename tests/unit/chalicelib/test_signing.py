@@ -6,7 +6,8 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import signing
-from chalicelib.settings import ConfigurationError, TokenSettings
+from chalicelib.errors import ConfigurationError
+from chalicelib.settings import TokenSettings
 from tests.support.stages import DEV, DEV_SECRET, LOCAL
 from tests.support.tokens import claims, list_with, signed
 

@@ -1,7 +1,8 @@
 """tools.deploy.lint's translation: SAM to CloudFormation offline, as the transform deploys it.
 
-The packaged template's translation is pinned in tests/test_package.py, which builds it;
-these cover what a package from Chalice does not show, on small templates.
+The packaged template's translation is pinned in
+tests/integration/deploy/package/test_build.py, which builds it; these cover what a package
+from Chalice does not show, on small templates.
 """
 
 import json

@@ -109,7 +109,7 @@ def test_a_second_run_only_reads(ddb, ssm):
         f"table {PROD['TABLE_NAME']}: unchanged",
         f"secret {PROD['JWT_SECRET_PARAMETER']}: unchanged",
     ]
-    # The user pool's lines (tests/test_cognito_pool.py): the same ids, nothing new.
+    # The user pool's lines (tests/unit/deploy/test_user_pool.py): the same ids, nothing new.
     assert lines[2:] == [line.replace("created", "unchanged") for line in first[2:]]
     assert all(line.endswith(("unchanged", ")")) for line in lines)
     assert dynamodb_calls

@@ -227,7 +227,7 @@ def test_provision_publishes_the_pool_where_the_authorizer_reads_it(idp, monkeyp
 
 
 def generated(**authorizer_properties):
-    """The part of Chalice's template the merge template builds on (as tests/test_iam.py)."""
+    """The part of Chalice's template the merge template builds on (as test_iam.py does)."""
     roles = {"APIHandler": "ApiHandlerRole", "JwtAuth": "JwtAuthRole"}
     resources = {
         function: {
