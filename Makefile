@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
+.PHONY: run token test test-unit browser lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -42,12 +42,19 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 
 ## Lint (code and the packaged prod template), then run the whole test suite offline.
-test: lint lint-iac
+## First installs the Chromium the browser tests drive, if there is none (make browser).
+test: browser lint lint-iac
 	$(BIN)/python -m pytest
 
 ## The fast tier alone: tests/unit, where no test starts a process or opens a connection.
 test-unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests/unit
+
+## Find or install the Chromium the browser tests drive (tools/browser.py).
+## Debian's chromium package where apt-get can run as root (or through sudo), else
+## Playwright's download; if neither works, one line says what to install.
+browser: $(INSTALLED)
+	@$(BIN)/python -m tools.browser
 
 ## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
 policy: $(INSTALLED)
