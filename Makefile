@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit browser lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
+.PHONY: run token test test-unit screenshot browser lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -49,6 +49,13 @@ test: browser lint lint-iac
 ## The fast tier alone: tests/unit, where no test starts a process or opens a connection.
 test-unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests/unit
+
+## Refresh docs/web-client.png, the README's screenshot, from a browser test.
+## The test writes build/web-client.png (tests write no tracked file); this copies it.
+screenshot: browser
+	$(BIN)/python -m pytest -q \
+	  tests/integration/web/test_browser.py::test_main_screen_fits_a_phone_and_is_the_readmes_screenshot
+	cp build/web-client.png docs/web-client.png
 
 ## Find or install the Chromium the browser tests drive (tools/browser.py).
 ## Debian's chromium package where apt-get can run as root (or through sudo), else

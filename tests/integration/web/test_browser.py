@@ -33,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
-SCREENSHOT = PROJECT_DIR / "docs" / "web-client.png"
+# `make screenshot` copies it to docs/: a test writes no tracked file.
+SCREENSHOT = PROJECT_DIR / "build" / "web-client.png"
 
 
 @pytest.fixture(scope="module")
