@@ -73,8 +73,13 @@ def run_logged(way: Way) -> None:
     with LOG.open("a") as log:
         for command in way:
             print(f"$ {' '.join(command)}", file=log, flush=True)
-            # A fixed argv of ways_to_install; sudo asks for a password on the terminal.
-            if subprocess.run(command, stdout=log, stderr=log, check=False).returncode:  # noqa: S603
+            try:
+                # A fixed argv of ways_to_install; sudo asks for a password on the terminal.
+                done = subprocess.run(command, stdout=log, stderr=log, check=False)  # noqa: S603
+            except OSError as error:  # a program of the way is missing: the way failed
+                print(error, file=log)
+                return
+            if done.returncode:
                 return
 
 

@@ -1,6 +1,7 @@
 """tools.browser: which browser the browser tests get, and how one is installed when none is
 there. Nothing here installs or starts anything: the commands are only compared."""
 
+import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -100,3 +101,30 @@ def test_when_every_way_fails_main_stops_with_one_line_saying_what_to_install(
     [line] = capsys.readouterr().err.splitlines()
     assert "apt-get install chromium" in line
     assert "playwright install --no-shell chromium" in line
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    """The commands run_logged runs, none of them really; LOG in tmp_path."""
+    monkeypatch.setattr(browser, "LOG", tmp_path / "browser-install.log")
+    ran = []
+
+    def run(command, **_):
+        ran.append(command)
+        if command[0] == "missing":
+            raise FileNotFoundError(2, "No such file or directory", command[0])
+        return subprocess.CompletedProcess(command, 100 if command[0] == "failing" else 0)
+
+    monkeypatch.setattr(browser.subprocess, "run", run)
+    return ran
+
+
+def test_a_way_stops_at_its_first_failing_command(runs):
+    browser.run_logged([["fine"], ["failing"], ["never"]])
+    assert runs == [["fine"], ["failing"]]
+
+
+def test_a_way_whose_program_is_missing_fails_and_the_log_says_so(runs):
+    browser.run_logged([["missing", "x"], ["never"]])
+    assert runs == [["missing", "x"]]
+    assert "No such file or directory: 'missing'" in browser.LOG.read_text()
