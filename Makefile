@@ -14,7 +14,9 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
+.PHONY: help run token test test-unit screenshot browser lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
+# Plain `make` lists the commands.
+.DEFAULT_GOAL := help
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -24,36 +26,60 @@ $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-## Serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB emulator, and the web
-## client on WEB_PORT (default PORT + 1). IDENTITY=cognito: sign in to moto's Cognito user
-## pool instead of the local sign-in. API_KEYS=1: /todos also need the printed API key.
+## List these commands: the first line of each target's ## comment.
+help:
+	@awk '/^## / && !text { text = substr($$0, 4) } \
+	  /^[a-z][a-z-]*:/ && text { sub(/:.*/, ""); printf "make %-19s %s\n", $$0, text } \
+	  !/^## / { text = "" }' $(firstword $(MAKEFILE_LIST))
+
+## Serve the API and the web client offline (127.0.0.1, a DynamoDB emulator).
+## The API on PORT (default 8000), the web client on WEB_PORT (default PORT + 1).
+## IDENTITY=cognito: sign in to moto's Cognito user pool instead of the local sign-in.
+## API_KEYS=1: /todos also need the printed API key.
 run: $(INSTALLED)
 	$(BIN)/python -m tools.local.stack --stage $(STAGE) --port $(PORT) \
 	  $(if $(WEB_PORT),--web-port $(WEB_PORT)) $(if $(IDENTITY),--identity $(IDENTITY)) \
 	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
-## Print a bearer token for the local stage; the last line is the token alone.
+## Print a bearer token for the local stage (USER=alice, SCOPE=...).
+## The last line of the output is the token alone.
 token: $(INSTALLED)
 	@$(BIN)/python -m tools.local.token --stage $(STAGE) "$(USER)" $(if $(SCOPE),--scope "$(SCOPE)")
 
+## Lint the code: ruff (rules and format) and mypy --strict.
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Lint (code and the packaged prod template), then run the whole test suite offline.
-test: lint lint-iac
+## Lint the code and the templates, then run the whole test suite offline.
+## First installs the Chromium the browser tests drive, if there is none (make browser).
+test: browser lint lint-iac
 	$(BIN)/python -m pytest
 
-## The fast tier alone: tests/unit, where no test starts a process or opens a connection.
+## Run the fast tier alone: tests/unit (no processes, no connections).
 test-unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests/unit
 
-## Write .chalice/policy-$(STAGE).json: exactly the AWS actions the code calls (STAGE=dev|prod).
+## Refresh docs/web-client.png, the README's screenshot, from a browser test.
+## The test writes build/web-client.png (tests write no tracked file); this copies it.
+screenshot: browser
+	$(BIN)/python -m pytest -q \
+	  tests/integration/web/test_browser.py::test_main_screen_fits_a_phone_and_is_the_readmes_screenshot
+	cp build/web-client.png docs/web-client.png
+
+## Find or install the Chromium the browser tests drive (tools/browser.py).
+## Debian's chromium package where apt-get can run as root (or through sudo), else
+## Playwright's download; if neither works, one line says what to install.
+browser: $(INSTALLED)
+	@$(BIN)/python -m tools.browser
+
+## Write .chalice/policy-STAGE.json: the AWS actions the code calls.
+## STAGE=dev|prod; the file is committed, and a rerun changes nothing.
 policy: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.policy --stage $(STAGE)
 
-## Create or update a deployed stage's table and signing secret (STAGE=dev|prod).
+## Create or update a stage's table and signing secret (STAGE=dev|prod).
 ## ROTATE=1 replaces the secret; SECRET_ONLY=1 skips the table (CloudFormation path).
 provision: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
@@ -62,25 +88,28 @@ provision: $(INSTALLED)
 deploy: deploy-check provision policy
 	$(BIN)/chalice deploy --stage $(STAGE)
 
-# Before any AWS call: a stage Chalice cannot deploy as configured (tools.deploy.stage).
+## Check that a stage can deploy as configured, before any AWS call.
 deploy-check: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.stage --check-deploy $(STAGE)
 
-## Remove a stage's Chalice resources (functions, API, roles). Its table and secret stay.
+## Remove a stage's functions, API and roles; its table and secret stay.
+## STAGE=dev|prod.
 destroy: $(INSTALLED)
 	$(BIN)/chalice delete --stage $(STAGE)
 	@echo "The table and the signing secret of stage $(STAGE) were kept: see docs/deploy.md to delete them."
 
-## Package a stage for CloudFormation: build/$(STAGE)/sam.json and deployment.zip (STAGE=dev|prod).
-## API=http: an HTTP API in place of the REST API, in build/$(STAGE)-http/.
-## API_KEYS=1 (or 0): /todos require an API key under a usage plan, whatever the stage says.
 API ?= rest
+## Package a stage for CloudFormation: build/STAGE/sam.json, deployment.zip.
+## STAGE=dev|prod.
+## API=http: an HTTP API in place of the REST API, in build/STAGE-http/.
+## API_KEYS=1 (or 0): /todos require an API key under a usage plan, whatever the stage says.
 package: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.package --stage $(STAGE) --api $(API) \
 	  $(if $(filter 1,$(API_KEYS)),--api-keys)$(if $(filter 0,$(API_KEYS)),--no-api-keys)
 
-## Package every variant (prod REST, HTTP and with API keys; dev REST and HTTP), then lint each
-## template before and after the SAM transform (as it deploys): cfn-lint, and checkov in .venv-checkov.
+## Package every variant, then lint each template (cfn-lint, checkov).
+## The variants: prod REST, HTTP and with API keys; dev REST and HTTP. Each template is
+## linted before and after the SAM transform (as it deploys); checkov runs in .venv-checkov.
 lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.package --stage prod
 	$(BIN)/python -m tools.deploy.package --stage prod --api http
@@ -90,9 +119,9 @@ lint-iac: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.lint build/prod/sam.json build/prod-http/sam.json \
 	  build/prod-api-keys/sam.json build/dev/sam.json build/dev-http/sam.json
 
-## Build the cryptography layer an OIDC stage's authorizer needs: build/layer-$(ARCH).zip.
-## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.
 ARCH ?= arm64
+## Build build/layer-ARCH.zip, the cryptography layer OIDC authorizers need.
+## ARCH=arm64 (prod) or x86_64 (dev). Publishing it is an AWS call: see docs/deploy.md.
 layer: $(INSTALLED)
 	rm -rf build/layer-$(ARCH) && mkdir -p build/layer-$(ARCH)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
@@ -101,29 +130,27 @@ layer: $(INSTALLED)
 	cd build/layer-$(ARCH) && rm -f ../layer-$(ARCH).zip && $(abspath $(BIN))/python -m zipfile -c ../layer-$(ARCH).zip python
 	@ls -l build/layer-$(ARCH).zip
 
-## Print benchmark figures: the prod Lambda zip's size, cold starts against minimal
-## Chalice apps, and the warm path against the smallest Chalice app and a bare handler
-## (offline; not part of make test). BENCH_ARGS: e.g. --runs 15, --no-bytecode, --sections warm.
+## Print benchmarks: zip size, cold starts and the warm path (offline).
+## The prod Lambda zip's size, cold starts against minimal Chalice apps, and the warm path
+## against the smallest Chalice app and a bare handler; not part of make test.
+## BENCH_ARGS: e.g. --runs 15, --no-bytecode, --sections warm.
 bench: $(INSTALLED)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-## Print GET /todos/{id} in todo-api and its peers (Powertools, FastAPI, Flask, Chalice, a
-## bare handler), cold and warm, each in a virtualenv under build/peers/ (made from PyPI
-## on first use). BENCH_ARGS: e.g. --runs 31 --warm-processes 7.
+## Print GET /todos/{id}, cold and warm, in todo-api and in other frameworks.
+## The peers: Powertools, FastAPI, Flask, the smallest Chalice app, a bare handler, each in a
+## virtualenv under build/peers/ (made from PyPI on first use).
+## BENCH_ARGS: e.g. --runs 31 --warm-processes 7.
 bench-peers: $(INSTALLED)
 	$(BIN)/python -m bench.peers_bench $(BENCH_ARGS)
 
-## Print the warm path in instructions and cache misses per request, under cachegrind:
-## counts that noise cannot move, for telling whether a change did less work (needs
-## valgrind; not part of make test). BENCH_ARGS: e.g. --routes get create --requests 500.
+## Print the warm path in instructions per request, under cachegrind.
+## Instructions and cache misses: counts that noise cannot move, for telling whether a
+## change did less work; not part of make test.
+## BENCH_ARGS: e.g. --routes get create --requests 500.
 bench-instructions: $(INSTALLED)
 	$(BIN)/python -m bench.instructions $(BENCH_ARGS)
 
-## Print a stage's monthly cost, line by line (offline; prices dated in tools/prices.json).
-## Default: prod, REST and HTTP side by side, the traffic profile of docs/deploy.md. Each
-## optional: STAGE REQUESTS MEMORY_MB DURATION_MS AUTHORIZER_MS ARCH API=rest|http
-## AUTHORIZER=lambda|jwt FREE_TIER=1|0 RESPONSE_KB MIX="get=40,list=40,create=10,update=8,delete=2"
-## REQUESTS_PER_TOKEN_WINDOW PAGE_ITEMS TRANSFER_FREE_GB.
 # An option when its variable is given (command line or environment) and not empty: this
 # file's own defaults of STAGE and ARCH are for other targets.
 cost_option = $(if $(and $(filter-out file default undefined,$(origin $(1))),$($(1))),--$(2) "$($(1))")
@@ -134,8 +161,15 @@ cost_options = $(strip $(call cost_option,STAGE,stage) $(call cost_option,REQUES
   $(call cost_option,FREE_TIER,free-tier) $(call cost_option,RESPONSE_KB,response-kb) \
   $(call cost_option,MIX,mix) $(call cost_option,REQUESTS_PER_TOKEN_WINDOW,requests-per-token-window) \
   $(call cost_option,PAGE_ITEMS,page-items) $(call cost_option,TRANSFER_FREE_GB,transfer-free-gb))
+## Print a stage's monthly cost, line by line (offline).
+## Prices are dated, in tools/cost/prices.json.
+## Default: prod, REST and HTTP side by side, the traffic profile of docs/deploy.md. Each
+## optional: STAGE REQUESTS MEMORY_MB DURATION_MS AUTHORIZER_MS ARCH API=rest|http
+## AUTHORIZER=lambda|jwt FREE_TIER=1|0 RESPONSE_KB MIX="get=40,list=40,create=10,update=8,delete=2"
+## REQUESTS_PER_TOKEN_WINDOW PAGE_ITEMS TRANSFER_FREE_GB.
 cost: $(INSTALLED)
 	$(BIN)/python -m tools.cost $(cost_options)
 
+## Remove what make made: the virtualenvs, caches and build/.
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache build

@@ -25,6 +25,9 @@ HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
 REQUEST_TIMEOUT_SECONDS = 5
+# A command prefix: what `bash -c 'make test &'` does to every process it starts. exec keeps
+# an ignored SIGINT ignored, so a server must install its own handling to stop on one.
+SIGINT_IGNORED = ("sh", "-c", 'trap "" INT && exec "$@"', "sh")
 
 
 def free_port():
@@ -84,7 +87,7 @@ def loopback_session():
 class LocalStack:
     """One `python -m tools.local.stack` process group and its output file."""
 
-    def __init__(self, env, log_path, options=()):
+    def __init__(self, env, log_path, options=(), prefix=()):
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.web_port = free_port()
@@ -94,6 +97,7 @@ class LocalStack:
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [
+                    *prefix,
                     sys.executable,
                     "-m",
                     "tools.local.stack",
@@ -143,10 +147,10 @@ class LocalStack:
             method, self.base_url + path, headers=headers, timeout=timeout, **kwargs
         )
 
-    def stop(self):
-        """SIGTERM to the whole group, as Ctrl-C in a shell would; the exit code."""
+    def stop(self, signum=signal.SIGTERM):
+        """signum to the whole group, as a shell's kill or Ctrl-C would; the exit code."""
         self.http.close()
-        os.killpg(self.pgid, signal.SIGTERM)
+        os.killpg(self.pgid, signum)
         return self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
     def kill(self):
@@ -163,15 +167,15 @@ class LocalStack:
 
 @contextlib.contextmanager
 def stack_factory(log_dir):
-    """start(env, *options) -> a serving LocalStack logging into log_dir, options being
-    more of tools.local.stack's. On exit every stack it started is killed and its output
-    printed, each even if another's cleanup failed."""
+    """start(env, *options, prefix=()) -> a serving LocalStack logging into log_dir, options
+    being more of tools.local.stack's, prefix a command it runs under. On exit every stack
+    it started is killed and its output printed, each even if another's cleanup failed."""
     with contextlib.ExitStack() as cleanup:
         count = 0
 
-        def start(env, *options):
+        def start(env, *options, prefix=()):
             nonlocal count
-            stack = LocalStack(env, log_dir / f"local_stack_{count}.log", options)
+            stack = LocalStack(env, log_dir / f"local_stack_{count}.log", options, prefix)
             count += 1
             cleanup.callback(_kill_and_show, stack)
             stack.wait_until_serving()

@@ -31,10 +31,13 @@ import hmac
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 from email.message import Message
 from functools import partial
 from http import HTTPStatus
+from types import FrameType
 from typing import Any
 
 from chalice.app import Chalice
@@ -224,6 +227,18 @@ def create_server(stage: str, host: str, port: int) -> LocalDevServer:
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=Server)
 
 
+def stop_on_signals(server: LocalDevServer) -> None:
+    """SIGINT and SIGTERM stop the server cleanly, whatever it inherited: started in the
+    background by a shell (`bash -c 'make run &'`), it would ignore SIGINT."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever() to return, and this handler runs in its thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="local")
@@ -235,10 +250,9 @@ def main() -> None:
     os.chdir(PROJECT_DIR)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     server = create_server(args.stage, args.host, args.port)
+    stop_on_signals(server)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.server.server_close()
 

@@ -6,6 +6,7 @@ the whole group and checks that it left nothing behind: exit code 0, no process 
 group, the port free again. Nothing here leaves 127.0.0.1 or talks to AWS.
 """
 
+import signal
 import subprocess
 
 import boto3
@@ -14,6 +15,7 @@ from moto.server import ThreadedMotoServer
 
 from tests.support.stack import (
     HOST,
+    SIGINT_IGNORED,
     STOP_TIMEOUT_SECONDS,
     group_is_gone,
     issue_token,
@@ -39,13 +41,15 @@ def start_stack(tmp_path):
         yield start
 
 
-def assert_stops_cleanly(stack):
-    """SIGTERM stops it all: exit code 0, no process of its group left, its port free."""
+def assert_stops_cleanly(stack, signum=signal.SIGTERM):
+    """signum to its group stops it all: exit code 0, no process of the group left, its
+    port free."""
+    name = signal.Signals(signum).name
     try:
-        exit_code = stack.stop()
+        exit_code = stack.stop(signum)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"the stack ignored SIGTERM for {STOP_TIMEOUT_SECONDS} s:\n{stack.output()}")
-    assert exit_code == 0, f"exit code {exit_code} after SIGTERM:\n{stack.output()}"
+        pytest.fail(f"the stack ignored {name} for {STOP_TIMEOUT_SECONDS} s:\n{stack.output()}")
+    assert exit_code == 0, f"exit code {exit_code} after {name}:\n{stack.output()}"
     assert group_is_gone(stack.pgid), f"processes of group {stack.pgid} outlived the stack"
     assert port_is_free(stack.port), f"port {stack.port} is still bound after the stack stopped"
 
@@ -121,6 +125,13 @@ def test_make_run_serves_the_crud_api_with_auth_and_cors_and_stops_cleanly_on_si
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"].split(",")
 
     assert_stops_cleanly(stack)
+
+
+def test_make_run_started_with_sigint_ignored_still_stops_on_ctrl_c(start_stack):
+    # As `bash -c 'make run &'` starts it: an ignored SIGINT, kept across exec by every
+    # process of the stack unless it installs its own handling.
+    stack = start_stack(stack_environment(), prefix=SIGINT_IGNORED)
+    assert_stops_cleanly(stack, signal.SIGINT)
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ import pytest
 from playwright.sync_api import Route, expect, sync_playwright
 
 from tests.support.stack import PROJECT_DIR, stack_environment, stack_factory
+from tools.browser import executable
 from tools.deploy.stage import environment
 from tools.local.token import issue_token
 
 LOCAL = environment("local")
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
-SCREENSHOT = PROJECT_DIR / "docs" / "web-client.png"
+# `make screenshot` copies it to docs/: a test writes no tracked file.
+SCREENSHOT = PROJECT_DIR / "build" / "web-client.png"
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +45,12 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """Chromium with a fresh profile of its own; every test opens its own page in it."""
+    """Chromium (tools.browser's: `make test` installs one) with a fresh profile of its
+    own; every test opens its own page in it."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium_profile"),
-            executable_path=CHROMIUM,
+            executable_path=executable(playwright),
             headless=True,
             args=CHROMIUM_ARGS,
             viewport=PHONE,
