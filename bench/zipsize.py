@@ -40,7 +40,7 @@ def package_command(out: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "tools.deploy.package.build",
+        "tools.deploy.package",
         "--stage",
         "prod",
         "--out",
@@ -49,7 +49,7 @@ def package_command(out: Path) -> list[str]:
 
 
 def build(out: Path) -> tuple[str, Path]:
-    """Runs tools.deploy.package.build; (its command line, the deployment.zip it made)."""
+    """Runs tools.deploy.package; (its command line, the deployment.zip it made)."""
     command = package_command(out)
     result = subprocess.run(  # noqa: S603 - fixed argv
         command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False

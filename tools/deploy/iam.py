@@ -8,7 +8,7 @@ deploy path publishes it there (`chalice deploy`; the template passes it by Ref)
 a function needs to log to its own log group and, on traced stages, to trace. The
 statements are written here once; a Target names their resources as its deploy path
 does: tools.deploy.policy by ARN, for the policy files `chalice deploy` attaches, and
-tools.deploy.package.build by Fn::GetAtt and Fn::Sub, in the packaged template.
+tools.deploy.package.merge by Fn::GetAtt and Fn::Sub, in the packaged template.
 """
 
 from abc import ABC, abstractmethod

@@ -13,7 +13,7 @@ into `cloudformation.json` beside the template. Each file is then linted, offlin
   on first use and remade when requirements-iac.txt changes, because checkov pins a
   boto3 older than the project's) with `--skip-download`: any failed check fails.
 
-Checks that do not apply are skipped in the template itself (tools/deploy/package/build.py), each
+Checks that do not apply are skipped in the template itself (tools/deploy/package/merge.py), each
 with its reason, so that both tools report the same thing to everyone. The translation
 carries each SAM resource's Metadata, and so its skips and their reasons, onto every
 resource SAM makes of it; checkov passes over a skip on a resource its check does not

@@ -2,7 +2,7 @@
 
 Chalice deploys REST APIs only, and `--merge-template` can add to its template but never
 remove `RestAPI`: so the variant is a step after packaging. It takes the REST template
-tools.deploy.package.build made (functions, roles, table, data policies, log groups, settings) and
+tools.deploy.package made (functions, roles, table, data policies, log groups, settings) and
 puts an `AWS::Serverless::HttpApi` in the REST API's place:
 
 - one explicit route per route of the app (read from `app.routes`, never a list kept
