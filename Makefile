@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
+.PHONY: run token test test-unit lint lint-iac package policy provision deploy deploy-check destroy layer rehearse deployer-policy bench bench-peers bench-instructions cost clean
 
 $(INSTALLED): requirements.txt requirements-oidc.txt requirements-dev.txt
 	@test -n "$(call python_is,$(or $(PYTHON),false))" || { echo "make: no Python $(PYTHON_VERSION) found" \
@@ -58,18 +58,20 @@ policy: $(INSTALLED)
 provision: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
 
-## Deploy a stage to AWS with Chalice: provision, policy, then chalice deploy.
+## Deploy a stage to AWS with Chalice: check, provision, policy, chalice deploy, then the
+## retention of the API handler's log group, which Chalice misnames (aws/chalice#2079).
 deploy: deploy-check provision policy
 	$(BIN)/chalice deploy --stage $(STAGE)
+	$(BIN)/python -m tools.deploy.log_groups --stage $(STAGE)
 
-# Before any AWS call: a stage Chalice cannot deploy as configured (tools.deploy.stage).
+# Before anything is created: the stage's layer and the account's concurrency (tools.deploy.check).
 deploy-check: $(INSTALLED)
-	$(BIN)/python -m tools.deploy.stage --check-deploy $(STAGE)
+	$(BIN)/python -m tools.deploy.check --stage $(STAGE)
 
-## Remove a stage's Chalice resources (functions, API, roles). Its table and secret stay.
+## Remove a stage's Chalice resources (functions, API, roles, log groups), found by name if
+## .chalice/deployed/$(STAGE).json is missing; prints what it keeps and how to remove each.
 destroy: $(INSTALLED)
-	$(BIN)/chalice delete --stage $(STAGE)
-	@echo "The table and the signing secret of stage $(STAGE) were kept: see docs/deploy.md to delete them."
+	$(BIN)/python -m tools.deploy.destroy --stage $(STAGE)
 
 ## Package a stage for CloudFormation: build/$(STAGE)/sam.json and deployment.zip (STAGE=dev|prod).
 ## API=http: an HTTP API in place of the REST API, in build/$(STAGE)-http/.
@@ -137,5 +139,16 @@ cost_options = $(strip $(call cost_option,STAGE,stage) $(call cost_option,REQUES
 cost: $(INSTALLED)
 	$(BIN)/python -m tools.cost $(cost_options)
 
+## Rehearse both deploy paths, dev and prod, on an AWS emulator on loopback (MiniStack, in
+## .venv-emulator, IAM enforced; never AWS): what it ran, answered and called, in
+## build/rehearsal/. Not part of make test (minutes); CI runs it after.
+rehearse: $(INSTALLED)
+	$(BIN)/python -m tools.deploy.rehearsal $(REHEARSE_ARGS)
+
+## Write the deployer's least-privilege policies into docs/deploy.md, from the AWS calls the
+## last make rehearse recorded (build/rehearsal/calls.json).
+deployer-policy: $(INSTALLED)
+	$(BIN)/python -m tools.deploy.rehearsal.calls --write-docs
+
 clean:
-	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .venv-checkov .venv-emulator .venv-lambda .pytest_cache .ruff_cache build
