@@ -26,6 +26,8 @@ class Answer:
     path: str
     expected: int
     status: int
+    # The start of the body, where the status is not the expected one.
+    detail: str = ""
 
 
 @dataclass
@@ -52,7 +54,8 @@ class Session:
         answer = requests.request(
             method, self.base + path, headers=headers, timeout=TIMEOUT, **options
         )
-        self.answers.append(Answer(what, method, path, expected, answer.status_code))
+        detail = "" if answer.status_code == expected else answer.text[:300]
+        self.answers.append(Answer(what, method, path, expected, answer.status_code, detail))
         return answer
 
     @property
@@ -104,12 +107,13 @@ def _paging(session: Session) -> None:
     path: str | None = "/todos?limit=2"
     while path is not None:
         page = session.call("a page", "GET", path, 200)
-        seen += [todo["todoId"] for todo in page.json()] if page.status_code == 200 else []
+        seen += [todo["todoId"] for todo in page.json()] if page.status_code == 200 else ["?"]
         link = _NEXT.search(page.headers.get("Link", ""))
         # The link holds the stage's path prefix, as DESIGN.md says; the base has it too.
         path = link.group(1).removeprefix(session.stage_path) if link else None
-    everything = session.call("all at once", "GET", "/todos?limit=100", 200).json()
-    session.check("pages add up to the list", [t["todoId"] for t in everything] == seen)
+    everything = session.call("all at once", "GET", "/todos?limit=100", 200)
+    listed = [t["todoId"] for t in everything.json()] if everything.status_code == 200 else []
+    session.check("pages add up to the list", listed == seen)
 
 
 def rehearse_requests(session: Session) -> None:

@@ -38,7 +38,7 @@ VARIANTS = {
 
 def _failures(report: StageReport) -> list[str]:
     answers = [a for group in report.answers.values() for a in group] + report.checks
-    return [f"{report.stage}: {a.what} {a.method} {a.path}: {a.status}, not {a.expected}"
+    return [f"{report.stage}: {a.what} {a.method} {a.path}: {a.status}, not {a.expected} {a.detail}"
             for a in answers if a.status != a.expected]  # fmt: skip
 
 

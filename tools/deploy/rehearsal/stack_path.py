@@ -9,8 +9,9 @@ tools.deploy.rehearsal.client through the API, whose integrations must name the 
 `live`, the stack deleted, the account checked to hold what the stack retains, and that
 removed as docs/deploy.md says.
 
-A variant with resource types the emulator lacks is refused by its CreateChangeSet: the
-report names the types, and `make lint-iac`, which lints that template, stands for it.
+A variant with resource types the emulator lacks is refused by its CreateChangeSet, and an
+HTTP API is made without the routes of its definition: the report names what is missing,
+and `make lint-iac`, which lints that template, stands for it.
 """
 
 import json
@@ -33,6 +34,9 @@ from tools.deploy.stage import deployed_stage
 from tools.deploy.user_pool import definition
 
 ALIAS_URI = ":live/invocations"
+# MiniStack's CloudFormation makes an HTTP API without the routes, integrations and
+# authorizers of its Body (its OpenAPI definition), and has no ImportApi to add them.
+UNROUTED_HTTP_API = "AWS::ApiGatewayV2::Api with a Body (it makes none of its routes)"
 WAIT_SECONDS = 120.0
 
 
@@ -45,6 +49,11 @@ class Variant:
     @property
     def name(self) -> str:
         return self.stage + ("-http" if self.api == "http" else "") + ("-api-keys" * self.api_keys)
+
+    @property
+    def built(self) -> str:
+        """Where `make package` leaves it, under build/ (API keys or not)."""
+        return self.stage + ("-http" if self.api == "http" else "")
 
     def package_variables(self) -> dict[str, str]:
         keys = {"API_KEYS": "1"} if self.api_keys else {}
@@ -60,7 +69,7 @@ class VariantReport(StageReport):
 
 def _template(workspace: Workspace, variant: Variant) -> dict[str, Any]:
     """The packaged template after the SAM transform, its authorizer's keys on the emulator."""
-    out = workspace.root / "build" / variant.name
+    out = workspace.root / "build" / variant.built
     template = translate(json.loads((out / "sam.json").read_text()))
     authorizer = template["Resources"].get(AUTHORIZER_ID)
     if authorizer is not None:
@@ -89,7 +98,7 @@ def _deploy(session: Any, emulator: Emulator, variant: Variant, template: dict[s
             layer: str, workspace: Workspace) -> dict[str, Any]:  # fmt: skip
     """What `aws cloudformation deploy --s3-bucket` does: the template in S3, a change set."""
     s3 = session.client("s3", endpoint_url=emulator.endpoint)
-    zipped = workspace.root / "build" / variant.name / "deployment.zip"
+    zipped = workspace.root / "build" / variant.built / "deployment.zip"
     s3.put_object(Bucket=ARTIFACT_BUCKET, Key=zipped.name, Body=zipped.read_bytes())
     key = f"todo-api/{variant.name}/template.json"
     s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=json.dumps(template).encode())
@@ -184,6 +193,14 @@ def rehearse(workspace: Workspace, variant: Variant, layer: str, log: Path) -> V
         StackName=stack["StackName"]
     )["StackResources"]
     report.resource_types = sorted({resource["ResourceType"] for resource in resources})
-    _requests(emulator, variant, _outputs(stack), report)
+    outputs = _outputs(stack)
+    if variant.api == "http" and not _http_routes(emulator, outputs["HttpAPIId"]):
+        report.refused_types = [UNROUTED_HTTP_API]
+    else:
+        _requests(emulator, variant, outputs, report)
     _delete(session, emulator, variant, before, report)
     return report
+
+
+def _http_routes(emulator: Emulator, api: str) -> list[Any]:
+    return list(emulator.client("apigatewayv2").get_routes(ApiId=api)["Items"])
