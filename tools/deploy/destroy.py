@@ -64,11 +64,29 @@ def _pool_kept(idp: Any, stage: DeployedStage) -> Iterator[Kept]:
     domain = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"].get("Domain")
     removal: list[Command] = []
     if stage.deletion_protection:
-        removal.append(("aws", "cognito-idp", "update-user-pool", "--user-pool-id", pool_id,
-                        "--deletion-protection", "INACTIVE"))  # fmt: skip
+        removal.append(
+            (
+                "aws",
+                "cognito-idp",
+                "update-user-pool",
+                "--user-pool-id",
+                pool_id,
+                "--deletion-protection",
+                "INACTIVE",
+            )
+        )
     if domain:
-        removal.append(("aws", "cognito-idp", "delete-user-pool-domain", "--domain", domain,
-                        "--user-pool-id", pool_id))  # fmt: skip
+        removal.append(
+            (
+                "aws",
+                "cognito-idp",
+                "delete-user-pool-domain",
+                "--domain",
+                domain,
+                "--user-pool-id",
+                pool_id,
+            )
+        )
     removal.append(("aws", "cognito-idp", "delete-user-pool", "--user-pool-id", pool_id))
     why = "the users' accounts, with its client, scopes and hosted-UI domain"
     yield Kept(Holding("user pool", name), why, tuple(removal))
@@ -85,8 +103,16 @@ def kept(stage: DeployedStage, idp: Any) -> list[Kept]:
     table = stage.table_name
     drop_table: list[Command] = []
     if stage.deletion_protection:
-        drop_table.append(("aws", "dynamodb", "update-table", "--table-name", table,
-                           "--no-deletion-protection-enabled"))  # fmt: skip
+        drop_table.append(
+            (
+                "aws",
+                "dynamodb",
+                "update-table",
+                "--table-name",
+                table,
+                "--no-deletion-protection-enabled",
+            )
+        )
     drop_table.append(("aws", "dynamodb", "delete-table", "--table-name", table))
     found = [
         Kept(Holding("table", table), "the users' todos", tuple(drop_table)),

@@ -85,8 +85,14 @@ def rest_api(name: str, function: str) -> str:
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
         f"arn:aws:lambda:us-east-1:123456789012:function:{function}/invocations"
     )
-    apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="AWS_PROXY",
-                               integrationHttpMethod="POST", uri=uri)  # fmt: skip
+    apigateway.put_integration(
+        restApiId=api,
+        resourceId=root,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=uri,
+    )
     return str(api)
 
 
@@ -101,8 +107,11 @@ def test_a_destroy_without_chalices_record_finds_the_stage_by_name(
     assert lines[0].startswith("no ")
     assert f"deleted REST API {dev_api}" in lines
     assert {line.split()[1] for line in lines if line.startswith("deleted")} == {
-        "function", "role", "log", "REST"
-    }  # fmt: skip
+        "function",
+        "role",
+        "log",
+        "REST",
+    }
     assert boto3.client("lambda").list_functions()["Functions"] == []
     assert boto3.client("iam").list_roles()["Roles"] == []
     assert boto3.client("logs").describe_log_groups()["logGroups"] == []

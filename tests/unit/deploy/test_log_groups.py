@@ -50,8 +50,9 @@ def test_each_functions_log_group_keeps_logs_for_the_stages_retention(name):
     stubber.assert_no_pending_responses()
     # Chalice 1.34 misnames the API handler's group: this is the one the fix covers.
     assert fixed == {f"/aws/lambda/todo-api-{name}"}
-    assert lines == [f"log group /aws/lambda/todo-api-{name}: retention "
-                     f"{stage.runtime.log_retention_days} days"]  # fmt: skip
+    assert lines == [
+        f"log group /aws/lambda/todo-api-{name}: retention {stage.runtime.log_retention_days} days"
+    ]
     real = {stage.log_group(f) for f in FUNCTIONS}
     assert real <= set(chalice_groups) | fixed
 

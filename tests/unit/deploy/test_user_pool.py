@@ -339,6 +339,12 @@ def test_a_domain_taken_elsewhere_stops_provision_with_what_to_do(idp):
     stubber.add_client_error(
         "create_user_pool_domain", "InvalidParameterException", "Domain already exists."
     )
-    with stubber, pytest.raises(user_pool.PoolError, match=r"unique per region across all AWS "
-                                r"accounts.*\"domain_prefix\""):  # fmt: skip
+    with (
+        stubber,
+        pytest.raises(
+            user_pool.PoolError,
+            match=r"unique per region across all AWS "
+            r"accounts.*\"domain_prefix\"",
+        ),
+    ):
         user_pool._ensure_domain(stubbed, "p", taken)

@@ -20,13 +20,21 @@ def _pages(client: Any, operation: str, key: str, **request: Any) -> Iterator[An
 
 def _holdings(emulator: Emulator) -> Iterator[Holding]:
     client = emulator.client
-    yield from (Holding("table", t) for t in _pages(client("dynamodb"), "list_tables", "TableNames"))
+    yield from (
+        Holding("table", t) for t in _pages(client("dynamodb"), "list_tables", "TableNames")
+    )
     ssm, idp, lam = client("ssm"), client("cognito-idp"), client("lambda")
-    yield from (Holding("parameter", p["Name"]) for p in _pages(ssm, "describe_parameters", "Parameters"))
+    yield from (
+        Holding("parameter", p["Name"]) for p in _pages(ssm, "describe_parameters", "Parameters")
+    )
     pools = _pages(idp, "list_user_pools", "UserPools", MaxResults=60)
     yield from (Holding("user pool", pool["Name"]) for pool in pools)
-    yield from (Holding("function", f["FunctionName"]) for f in _pages(lam, "list_functions", "Functions"))
-    yield from (Holding("layer", layer["LayerName"]) for layer in _pages(lam, "list_layers", "Layers"))
+    yield from (
+        Holding("function", f["FunctionName"]) for f in _pages(lam, "list_functions", "Functions")
+    )
+    yield from (
+        Holding("layer", layer["LayerName"]) for layer in _pages(lam, "list_layers", "Layers")
+    )
     roles = _pages(client("iam"), "list_roles", "Roles")
     yield from (Holding("role", role["RoleName"]) for role in roles)
     groups = _pages(client("logs"), "describe_log_groups", "logGroups")

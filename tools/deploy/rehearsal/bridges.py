@@ -2,9 +2,9 @@
 
 Run by the emulator's own Python (`python bridges.py LAMBDA_PYTHON`, from .venv-emulator:
 the standard library and MiniStack only), it patches MiniStack and then serves as
-`python -m ministack` would. Each bridge is as small as the gap, and tests/integration/deploy/rehearsal/
-test_bridges.py checks each against the bare emulator too, so that an upgrade that closes
-a gap (or moves what a bridge patches) fails a test:
+`python -m ministack` would. Each bridge is as small as the gap, and
+tests/integration/deploy/rehearsal/test_bridges.py checks each against the bare emulator
+too, so that an upgrade that closes a gap (or moves what a bridge patches) fails a test:
 
 - `ImportRestApi` (POST /restapis?mode=import), which `chalice deploy` creates its API
   with, is not wired to MiniStack's Swagger importer (only its CloudFormation uses it):

@@ -44,7 +44,7 @@ def publish_layer(workspace: Workspace, log: Path) -> str:
     """`make layer` for the emulator's architecture, published as docs/deploy.md says."""
     arch = lambda_architecture()
     workspace.make("layer", "local", None, ARCH=arch)
-    session = workspace.emulator.session()
+    session = workspace.session()
     calls.record_into(session, log)
     published = session.client("lambda", endpoint_url=workspace.emulator.endpoint)
     version = published.publish_layer_version(
@@ -77,27 +77,33 @@ def _name_layer(layer: str, jwks: str, name: str) -> Any:
     return change
 
 
-def _run_on_emulator_architecture(workspace: Workspace, stage: DeployedStage, log: Path,
-                                  report: StageReport) -> None:  # fmt: skip
+def _run_on_emulator_architecture(
+    workspace: Workspace, stage: DeployedStage, log: Path, report: StageReport
+) -> None:
     """The deploy check refuses the emulator's layer for the stage's own architecture; the
     rehearsal then deploys the stage on the emulator's."""
     arch = lambda_architecture()
     if stage.runtime.architecture == arch:
         return
     refused = workspace.run_make("deploy-check", stage.name, log)
-    report.check(f"the deploy check refuses a {arch} layer for {stage.name}'s "
-                 f"{stage.runtime.architecture} functions",
-                 refused.returncode != 0 and f"built for {arch}" in refused.stdout)  # fmt: skip
+    report.check(
+        f"the deploy check refuses a {arch} layer for {stage.name}'s "
+        f"{stage.runtime.architecture} functions",
+        refused.returncode != 0 and f"built for {arch}" in refused.stdout,
+    )
     workspace.edit_config(
         lambda config: config["stages"][stage.name].update(lambda_architecture=arch)
     )
-    report.notes.append(f"{stage.name} declares {stage.runtime.architecture}; rehearsed on "
-                        f"{arch}, the architecture the emulator runs functions on")  # fmt: skip
+    report.notes.append(
+        f"{stage.name} declares {stage.runtime.architecture}; rehearsed on "
+        f"{arch}, the architecture the emulator runs functions on"
+    )
 
 
 def deployed_api(workspace: Workspace, stage: DeployedStage) -> str:
     record = json.loads(destroy_record(workspace, stage).read_text())
-    return next(r["rest_api_id"] for r in record["resources"] if r["resource_type"] == "rest_api")
+    apis = [r["rest_api_id"] for r in record["resources"] if r["resource_type"] == "rest_api"]
+    return str(apis[0])
 
 
 def destroy_record(workspace: Workspace, stage: DeployedStage) -> Path:
@@ -109,18 +115,34 @@ def _check_deployed(emulator: Emulator, stage: DeployedStage, report: StageRepor
     for function in FUNCTIONS:
         name = stage.function_name(function)
         config = lam.get_function_configuration(FunctionName=name)
-        report.check(f"{name}: {stage.runtime.memory_mb} MB, {stage.runtime.timeout_seconds} s, "
-                     "python3.13, traced",
-                     (config["MemorySize"], config["Timeout"], config["Runtime"],
-                      config["TracingConfig"]["Mode"]) == (stage.runtime.memory_mb,
-                     stage.runtime.timeout_seconds, "python3.13", "Active"))  # fmt: skip
-        reserved = lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
-        report.check(f"{name}: {stage.runtime.reserved_concurrency} reserved",
-                     reserved == stage.runtime.reserved_concurrency)  # fmt: skip
+        report.check(
+            f"{name}: {stage.runtime.memory_mb} MB, {stage.runtime.timeout_seconds} s, "
+            "python3.13, traced",
+            (
+                config["MemorySize"],
+                config["Timeout"],
+                config["Runtime"],
+                config["TracingConfig"]["Mode"],
+            )
+            == (stage.runtime.memory_mb, stage.runtime.timeout_seconds, "python3.13", "Active"),
+        )
+        reserved = lam.get_function_concurrency(FunctionName=name).get(
+            "ReservedConcurrentExecutions"
+        )
+        report.check(
+            f"{name}: {stage.runtime.reserved_concurrency} reserved",
+            reserved == stage.runtime.reserved_concurrency,
+        )
         group = logs.describe_log_groups(logGroupNamePrefix=stage.log_group(function))["logGroups"]
-        days = [g.get("retentionInDays") for g in group if g["logGroupName"] == stage.log_group(function)]
-        report.check(f"log group {stage.log_group(function)}: {stage.runtime.log_retention_days} days",
-                     days == [stage.runtime.log_retention_days])  # fmt: skip
+        days = [
+            g.get("retentionInDays")
+            for g in group
+            if g["logGroupName"] == stage.log_group(function)
+        ]
+        report.check(
+            f"log group {stage.log_group(function)}: {stage.runtime.log_retention_days} days",
+            days == [stage.runtime.log_retention_days],
+        )
 
 
 def _requests(workspace: Workspace, stage: DeployedStage, callers: tokens.Callers) -> Session:
@@ -131,8 +153,9 @@ def _requests(workspace: Workspace, stage: DeployedStage, callers: tokens.Caller
     return session
 
 
-def _negative_control(workspace: Workspace, stage: DeployedStage, session: Session,
-                      report: StageReport) -> None:  # fmt: skip
+def _negative_control(
+    workspace: Workspace, stage: DeployedStage, session: Session, report: StageReport
+) -> None:
     """The API handler's role without dynamodb:Query: listing fails, getting still works."""
     iam = workspace.emulator.client("iam")
     role = stage.role_name(API_HANDLER)
@@ -162,8 +185,13 @@ def _redeploy(workspace: Workspace, stage: DeployedStage, log: Path, report: Sta
     report.check("the redeploy replaced the functions' code", before != after)
 
 
-def _destroy(workspace: Workspace, stage: DeployedStage, log: Path, before: set[destroy.Holding],
-             report: StageReport) -> None:  # fmt: skip
+def _destroy(
+    workspace: Workspace,
+    stage: DeployedStage,
+    log: Path,
+    before: set[destroy.Holding],
+    report: StageReport,
+) -> None:
     if stage.name == "dev":
         # A deploy that failed half-way leaves no record: destroy must find the stage anyway.
         destroy_record(workspace, stage).unlink()
@@ -172,9 +200,11 @@ def _destroy(workspace: Workspace, stage: DeployedStage, log: Path, before: set[
     emulator = workspace.emulator
     kept = destroy.kept(stage, emulator.client("cognito-idp"))
     after = account.holdings(emulator)
-    report.check(f"after make destroy the account holds what it said it keeps: "
-                 f"{', '.join(str(item.holding) for item in kept)}",
-                 after - before == {item.holding for item in kept} and before <= after)  # fmt: skip
+    report.check(
+        f"after make destroy the account holds what it said it keeps: "
+        f"{', '.join(str(item.holding) for item in kept)}",
+        after - before == {item.holding for item in kept} and before <= after,
+    )
     for item in kept:
         for command in item.removal:
             account.run_command(emulator, command)

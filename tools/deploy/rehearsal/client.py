@@ -68,8 +68,14 @@ def _auth_outcomes(session: Session) -> None:
     session.call("no token", "GET", "/todos", 401, token="")
     session.call("bad signature", "GET", "/todos", 403, token=callers.bad_signature)
     session.call("expired", "GET", "/todos", 403, token=callers.expired)
-    session.call("wrong scope (read only)", "POST", "/todos", 403, token=callers.read_only,
-                 json={"text": "not mine to write"})  # fmt: skip
+    session.call(
+        "wrong scope (read only)",
+        "POST",
+        "/todos",
+        403,
+        token=callers.read_only,
+        json={"text": "not mine to write"},
+    )
 
 
 def _walk_through(session: Session) -> str:
@@ -78,25 +84,26 @@ def _walk_through(session: Session) -> str:
     session.call("list", "GET", "/todos", 200)
     session.call("get", "GET", f"/todos/{todo}", 200)
     session.call("update", "PUT", f"/todos/{todo}", 200, json={"checked": True})
-    session.call("another owner's", "GET", f"/todos/{todo}", 404,
-                 token=session.callers.other_owner)  # fmt: skip
-    session.call("stale If-Match", "PUT", f"/todos/{todo}", 412,
-                 headers={"If-Match": '"1"'}, json={"text": "lost update"})  # fmt: skip
-    session.call("current If-Match", "PUT", f"/todos/{todo}", 200,
-                 headers={"If-Match": '"2"'}, json={"text": "Learned"})  # fmt: skip
+    session.call("another owner's", "GET", f"/todos/{todo}", 404, token=session.callers.other_owner)
+    for what, version, status in (("stale If-Match", 1, 412), ("current If-Match", 2, 200)):
+        matched = {"If-Match": f'"{version}"'}
+        session.call(what, "PUT", f"/todos/{todo}", status, headers=matched, json={"text": what})
     return str(todo)
 
 
 def _idempotent_create(session: Session) -> None:
     key = {"Idempotency-Key": f"rehearsal-{uuid.uuid4()}"}
-    first = session.call("create with a key", "POST", "/todos", 201, headers=key,
-                         json={"text": "once"})  # fmt: skip
-    again = session.call("the same create again", "POST", "/todos", 201, headers=key,
-                         json={"text": "once"})  # fmt: skip
+    first = session.call(
+        "create with a key", "POST", "/todos", 201, headers=key, json={"text": "once"}
+    )
+    again = session.call(
+        "the same create again", "POST", "/todos", 201, headers=key, json={"text": "once"}
+    )
     same = first.status_code == again.status_code == 201 and first.json() == again.json()
     session.check("the repeat returns the first todo", same)
-    session.call("the key with another body", "POST", "/todos", 422, headers=key,
-                 json={"text": "twice"})  # fmt: skip
+    session.call(
+        "the key with another body", "POST", "/todos", 422, headers=key, json={"text": "twice"}
+    )
 
 
 def _paging(session: Session) -> None:

@@ -11,6 +11,7 @@ profile, config file or instance metadata to fall back on. The functions the emu
 inherit its environment, endpoint included.
 """
 
+import json
 import os
 import platform
 import signal
@@ -39,7 +40,7 @@ LOOPBACK = "127.0.0.1"
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 # The emulator's root keys: MiniStack takes a 12-digit key id as that account's root.
-SECRET_KEY = "rehearsal-secret-access-key"
+SECRET_KEY = "rehearsal-secret-access-key"  # noqa: S105 - the emulator's, not a secret
 # AWS's default regional quota, fixed so that the emulator does not size it to this machine.
 ACCOUNT_CONCURRENCY = 1000
 READY_SECONDS = 60.0
@@ -83,10 +84,34 @@ class Emulator:
     port: int
     state_dir: Path
 
-    def session(self) -> boto3.Session:
+    def session(self, keys: tuple[str, str] = (ACCOUNT, SECRET_KEY)) -> boto3.Session:
+        """A session of the account's root (or of the user whose keys are given)."""
         return boto3.Session(
-            aws_access_key_id=ACCOUNT, aws_secret_access_key=SECRET_KEY, region_name=REGION
+            aws_access_key_id=keys[0], aws_secret_access_key=keys[1], region_name=REGION
         )
+
+    def role(self, name: str, service: str, policy: dict[str, Any]) -> str:
+        """A role the service may assume, allowed what the policy allows; its ARN."""
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        iam = self.client("iam")
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+            "Arn"
+        ]
+        iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+        return str(arn)
+
+    def user(self, name: str, policy: dict[str, Any]) -> tuple[str, str]:
+        """An IAM user allowed what the policy allows, and nothing else; its keys."""
+        iam = self.client("iam")
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return str(key["AccessKeyId"]), str(key["SecretAccessKey"])
 
     def client(self, service: str) -> Any:
         return self.session().client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]

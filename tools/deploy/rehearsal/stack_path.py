@@ -34,6 +34,8 @@ from tools.deploy.stage import deployed_stage
 from tools.deploy.user_pool import definition
 
 ALIAS_URI = ":live/invocations"
+# The service role CloudFormation creates the stack's resources with (--role-arn).
+SERVICE_ROLE = "todo-api-cloudformation"
 # MiniStack's CloudFormation makes an HTTP API without the routes, integrations and
 # authorizers of its Body (its OpenAPI definition), and has no ImportApi to add them.
 UNROUTED_HTTP_API = "AWS::ApiGatewayV2::Api with a Body (it makes none of its routes)"
@@ -63,6 +65,7 @@ class Variant:
 @dataclass
 class VariantReport(StageReport):
     refused_types: list[str] = field(default_factory=list)
+    # The types of the template's resources, as CloudFormation gets it.
     resource_types: list[str] = field(default_factory=list)
     template_bytes: int = 0
 
@@ -88,29 +91,53 @@ def _wait(cloudformation: Any, stack: str, done: set[str]) -> dict[str, Any]:
             return {"StackStatus": "DELETE_COMPLETE"}
         if not found["StackStatus"].endswith("_IN_PROGRESS"):
             if found["StackStatus"] not in done:
-                raise StepFailed(f"stack {stack}: {found['StackStatus']} {found.get('StackStatusReason')}")
+                raise StepFailed(
+                    f"stack {stack}: {found['StackStatus']} {found.get('StackStatusReason')}"
+                )
             return found
         time.sleep(1)
     raise StepFailed(f"stack {stack} did not settle in {WAIT_SECONDS:.0f} s")
 
 
-def _deploy(session: Any, emulator: Emulator, variant: Variant, template: dict[str, Any],
-            layer: str, workspace: Workspace) -> dict[str, Any]:  # fmt: skip
-    """What `aws cloudformation deploy --s3-bucket` does: the template in S3, a change set."""
-    s3 = session.client("s3", endpoint_url=emulator.endpoint)
+@dataclass(frozen=True)
+class Prerequisites:
+    """What a stack deploy takes as given: the published layer, CloudFormation's service role."""
+
+    layer: str
+    service_role: str
+
+
+def _deploy(
+    workspace: Workspace,
+    session: Any,
+    variant: Variant,
+    template: dict[str, Any],
+    given: Prerequisites,
+) -> dict[str, Any]:
+    """What `aws cloudformation deploy --s3-bucket --role-arn` does: the template in S3, a
+    change set that CloudFormation makes with the service role."""
+    endpoint = workspace.emulator.endpoint
+    s3 = session.client("s3", endpoint_url=endpoint)
     zipped = workspace.root / "build" / variant.built / "deployment.zip"
     s3.put_object(Bucket=ARTIFACT_BUCKET, Key=zipped.name, Body=zipped.read_bytes())
     key = f"todo-api/{variant.name}/template.json"
     s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=json.dumps(template).encode())
-    cloudformation = session.client("cloudformation", endpoint_url=emulator.endpoint)
+    cloudformation = session.client("cloudformation", endpoint_url=endpoint)
     stack = f"todo-api-{variant.stage}"
-    parameters = [{"ParameterKey": LAYER_PARAMETER, "ParameterValue": layer}]
+    parameters = {LAYER_PARAMETER: given.layer}
     change = cloudformation.create_change_set(
-        StackName=stack, ChangeSetName="rehearsal", ChangeSetType="CREATE",
-        TemplateURL=f"{emulator.endpoint}/{ARTIFACT_BUCKET}/{key}",
-        Parameters=[p for p in parameters if p["ParameterKey"] in template.get("Parameters", {})],
+        StackName=stack,
+        ChangeSetName="rehearsal",
+        ChangeSetType="CREATE",
+        TemplateURL=f"{endpoint}/{ARTIFACT_BUCKET}/{key}",
+        Parameters=[
+            {"ParameterKey": name, "ParameterValue": value}
+            for name, value in parameters.items()
+            if name in template.get("Parameters", {})
+        ],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
-    )  # fmt: skip
+        RoleARN=given.service_role,
+    )
     cloudformation.get_waiter("change_set_create_complete").wait(
         ChangeSetName=change["Id"], WaiterConfig={"Delay": 1}
     )
@@ -135,52 +162,74 @@ def _integration_uris(emulator: Emulator, variant: Variant, api: str) -> list[st
     ]
 
 
-def _requests(emulator: Emulator, variant: Variant, outputs: dict[str, str],
-              report: VariantReport) -> None:  # fmt: skip
+def _requests(
+    emulator: Emulator, variant: Variant, outputs: dict[str, str], report: VariantReport
+) -> None:
     api = outputs.get("RestAPIId") or outputs["HttpAPIId"]
     uris = _integration_uris(emulator, variant, api)
-    report.check("every integration invokes the alias live",
-                 bool(uris) and all(ALIAS_URI in uri for uri in uris))  # fmt: skip
+    report.check(
+        "every integration invokes the alias live",
+        bool(uris) and all(ALIAS_URI in uri for uri in uris),
+    )
     redirect = definition(deployed_stage(variant.stage)).redirect_url
     pool = tokens.Pool(outputs["UserPoolId"], outputs["UserPoolClientId"], redirect)
-    session = Session(f"{emulator.endpoint}/api", emulator.gateway_host(api),
-                      tokens.callers(emulator, pool), "/api")  # fmt: skip
+    session = Session(
+        f"{emulator.endpoint}/api",
+        emulator.gateway_host(api),
+        tokens.callers(emulator, pool),
+        "/api",
+    )
     rehearse_requests(session)
     report.answers["through the alias live"] = session.answers
 
 
-def _delete(session: Any, emulator: Emulator, variant: Variant, before: set[destroy.Holding],
-            report: VariantReport) -> None:  # fmt: skip
+def _delete(
+    session: Any,
+    emulator: Emulator,
+    variant: Variant,
+    before: set[destroy.Holding],
+    report: VariantReport,
+) -> None:
     cloudformation = session.client("cloudformation", endpoint_url=emulator.endpoint)
     stack = f"todo-api-{variant.stage}"
     cloudformation.delete_stack(StackName=stack)
     _wait(cloudformation, stack, {"DELETE_COMPLETE"})
     stage = deployed_stage(variant.stage)
     # What the stack retains and the secret it never owned; no /oidc parameter on this path.
-    kept = [k for k in destroy.kept(stage, emulator.client("cognito-idp"))
-            if k.holding.kind != "parameter" or k.holding.name == stage.secret_parameter]  # fmt: skip
+    kept = [
+        k
+        for k in destroy.kept(stage, emulator.client("cognito-idp"))
+        if k.holding.kind != "parameter" or k.holding.name == stage.secret_parameter
+    ]
     after = account.holdings(emulator)
-    report.check(f"after delete-stack the account holds {', '.join(str(k.holding) for k in kept)}",
-                 after - before == {k.holding for k in kept} and before <= after)  # fmt: skip
+    report.check(
+        f"after delete-stack the account holds {', '.join(str(k.holding) for k in kept)}",
+        after - before == {k.holding for k in kept} and before <= after,
+    )
     for item in kept:
         for command in item.removal:
             account.run_command(emulator, command)
-    report.check("docs/deploy.md's commands remove what the stack kept",
-                 account.holdings(emulator) == before)  # fmt: skip
+    report.check(
+        "docs/deploy.md's commands remove what the stack kept", account.holdings(emulator) == before
+    )
 
 
-def rehearse(workspace: Workspace, variant: Variant, layer: str, log: Path) -> VariantReport:
+def rehearse(
+    workspace: Workspace, variant: Variant, given: Prerequisites, log: Path
+) -> VariantReport:
     """The whole stack path of one variant, its deployer's calls recorded into log."""
     emulator, report = workspace.emulator, VariantReport(variant.name)
     before = account.holdings(emulator)
-    workspace.make("provision", variant.stage, log, SECRET_ONLY="1")
+    workspace.make("provision", variant.stage, log, **{"SECRET_ONLY": "1"})
     workspace.make("package", variant.stage, None, **variant.package_variables())
     template = _template(workspace, variant)
     report.template_bytes = len(json.dumps(template))
-    session = emulator.session()
+    # What CloudFormation is asked to make, in the deployer's name, made or refused.
+    report.resource_types = sorted({r["Type"] for r in template["Resources"].values()})
+    session = workspace.session()
     calls.record_into(session, log)
     try:
-        stack = _deploy(session, emulator, variant, template, layer, workspace)
+        stack = _deploy(workspace, session, variant, template, given)
     except ClientError as error:
         message = error.response["Error"]["Message"]
         if "Unrecognized resource types" not in message:
@@ -189,10 +238,6 @@ def rehearse(workspace: Workspace, variant: Variant, layer: str, log: Path) -> V
         secret = deployed_stage(variant.stage).secret_parameter
         account.run_command(emulator, ("aws", "ssm", "delete-parameter", "--name", secret))
         return report
-    resources = emulator.client("cloudformation").describe_stack_resources(
-        StackName=stack["StackName"]
-    )["StackResources"]
-    report.resource_types = sorted({resource["ResourceType"] for resource in resources})
     outputs = _outputs(stack)
     if variant.api == "http" and not _http_routes(emulator, outputs["HttpAPIId"]):
         report.refused_types = [UNROUTED_HTTP_API]

@@ -22,7 +22,8 @@ import requests
 from chalicelib.auth import READ_SCOPE, WRITE_SCOPE
 from tools.deploy.rehearsal.emulator import Emulator
 
-PASSWORD = "Rehearsal-Passw0rd!"
+# The rehearsal's users' password, in the emulator's pool alone.
+PASSWORD = "Rehearsal-Passw0rd!"  # noqa: S105
 TIMEOUT = 30
 
 

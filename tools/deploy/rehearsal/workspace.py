@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from tools import PROJECT_DIR
 from tools.deploy.rehearsal.emulator import Emulator
 
@@ -29,10 +31,15 @@ class StepFailed(SystemExit):
 
 def copy_project(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
-    listed = subprocess.run(  # noqa: S603 - fixed argv
-        ["git", "-C", str(PROJECT_DIR), "ls-files", "-z"],  # noqa: S607 - git on PATH
-        capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
+    listed = (
+        subprocess.run(  # noqa: S603 - fixed argv
+            ["git", "-C", str(PROJECT_DIR), "ls-files", "-z"],  # noqa: S607 - git on PATH
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source, target = PROJECT_DIR / name, root / name
         if source.is_file():
@@ -48,6 +55,12 @@ class Workspace:
     logs: Path
     # Seconds per step, in the order they ran.
     timings: list[tuple[str, float]] = field(default_factory=list)
+    # Whose keys the user's commands run with: a deployer's, or (None) the account's root.
+    keys: tuple[str, str] | None = None
+
+    def session(self) -> boto3.Session:
+        """A session with the keys the user's commands run with."""
+        return self.emulator.session(*([self.keys] if self.keys else []))
 
     def make(self, target: str, stage: str, calls: Path | None, **variables: str) -> str:
         """`make TARGET STAGE=stage ...` in the copy; its output. calls: where the AWS calls
@@ -61,13 +74,19 @@ class Workspace:
         self, target: str, stage: str, calls: Path | None, **variables: str
     ) -> subprocess.CompletedProcess[str]:
         env = self.emulator.environment()
+        if self.keys is not None:
+            env.update(AWS_ACCESS_KEY_ID=self.keys[0], AWS_SECRET_ACCESS_KEY=self.keys[1])
         if calls is not None:
             env.update(PYTHONPATH=str(TAP), REHEARSAL_CALLS=str(calls))
         settings = [f"{name}={value}" for name, value in {"STAGE": stage, **variables}.items()]
         command = ["make", "--no-print-directory", "-C", str(self.root), target, f"VENV={VENV}"]
         started = time.monotonic()
         result = subprocess.run(  # noqa: S603 - fixed argv
-            [*command, *settings], env=env, capture_output=True, text=True, check=False  # noqa: S607
+            [*command, *settings],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         self.timings.append((f"make {target} {' '.join(settings)}", time.monotonic() - started))
         with (self.logs / "make.log").open("a") as log:
