@@ -12,6 +12,9 @@ too, so that an upgrade that closes a gap (or moves what a bridge patches) fails
 - `PutRestApi` (PUT /restapis/{id}, mode overwrite), which a redeploy sends, has no route;
 - `UpdateRestApi` stores Chalice's `minimumCompressionSize ""` (AWS: unset) and returns it
   in an integer field, which botocore cannot parse;
+- with IAM enforced, it authorizes Lambda's GetLayerVersion(ByArn) as lambda:ListLayers and
+  GetFunctionConcurrency as lambda:PutFunctionConcurrency: the policy AWS needs would be
+  refused, and one AWS refuses accepted;
 - functions run on the emulator's own Python, with its packages (cryptography among them)
   importable: they run on LAMBDA_PYTHON instead, whose environment holds what
   the Lambda runtime holds, so that a function lacks what its zip and layers do not bring.
@@ -22,13 +25,14 @@ import sys
 from typing import Any
 
 # MiniStack is installed in the emulator's virtualenv only.
-from ministack.core import lambda_runtime  # type: ignore[import-not-found]
+from ministack.core import iam_actions, lambda_runtime  # type: ignore[import-not-found]
 from ministack.services import apigateway_v1 as v1  # type: ignore[import-not-found]
 
 Response = tuple[int, dict[str, str], bytes]
 
 _unbridged_handle = v1.handle_request
 _unbridged_runtime = lambda_runtime._detect_runtime_binary
+_unbridged_action = iam_actions.extract_iam_action
 
 
 def _import_paths(api_id: str, spec: dict[str, Any]) -> None:
@@ -69,12 +73,32 @@ async def handle_request(
     return response
 
 
+def _lambda_read(method: str, path: str, query_params: dict[str, Any]) -> str | None:
+    """AWS's action for the Lambda reads MiniStack authorizes as another, or None."""
+    parts = [part for part in path.split("/") if part]
+    by_arn = v1._qp(query_params, "find") == "LayerVersion"
+    if method == "GET" and parts[1:2] == ["layers"] and (by_arn or parts[3:4] == ["versions"]):
+        return "lambda:GetLayerVersion" if by_arn or len(parts) == 5 else None
+    if method == "GET" and "functions" in parts and parts[-1] == "concurrency":
+        return "lambda:GetFunctionConcurrency"
+    return None
+
+
+def extract_iam_action(
+    service: str, method: str, path: str, headers: dict[str, str], body: bytes, query: Any
+) -> str | None:
+    read = _lambda_read(method, path, query) if service == "lambda" else None
+    action: str | None = read or _unbridged_action(service, method, path, headers, body, query)
+    return action
+
+
 def install(lambda_python: str) -> None:
     def runtime_binary(runtime: str) -> tuple[str, str]:
         binary, script = _unbridged_runtime(runtime)
         return (lambda_python if runtime.startswith("python") else binary), script
 
     v1.handle_request = handle_request
+    iam_actions.extract_iam_action = extract_iam_action
     lambda_runtime._detect_runtime_binary = runtime_binary
 
 

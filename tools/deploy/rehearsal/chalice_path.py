@@ -222,7 +222,7 @@ def rehearse(workspace: Workspace, name: str, log: Path) -> StageReport:
     _run_on_emulator_architecture(workspace, stage, log, report)
     workspace.make("deploy", name, log)
     _check_deployed(emulator, stage, report)
-    callers = tokens.callers(emulator, pool)
+    callers = tokens.callers(emulator, pool, stage)
     report.answers["first deploy"] = _requests(workspace, stage, callers).answers
     _redeploy(workspace, stage, log, report)
     second = _requests(workspace, stage, callers)

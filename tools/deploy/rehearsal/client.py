@@ -68,6 +68,8 @@ def _auth_outcomes(session: Session) -> None:
     session.call("no token", "GET", "/todos", 401, token="")
     session.call("bad signature", "GET", "/todos", 403, token=callers.bad_signature)
     session.call("expired", "GET", "/todos", 403, token=callers.expired)
+    script = 200 if callers.script_accepted else 403
+    session.call("HS256, the stage's secret", "GET", "/todos", script, token=callers.script)
     session.call(
         "wrong scope (read only)",
         "POST",

@@ -176,7 +176,7 @@ def _requests(
     session = Session(
         f"{emulator.endpoint}/api",
         emulator.gateway_host(api),
-        tokens.callers(emulator, pool),
+        tokens.callers(emulator, pool, deployed_stage(variant.stage)),
         "/api",
     )
     rehearse_requests(session)

@@ -4,7 +4,8 @@ Each user signs in as the web client does: the hosted UI's authorization code gr
 PKCE, on the emulator's Cognito (MiniStack serves /oauth2/authorize, /login and
 /oauth2/token, and signs its tokens RS256 with a key per pool that it keeps in its state
 directory). The tokens no real sign-in gives, an expired one and one with a broken
-signature, are made from a real one: re-signed with the pool's own key, or altered.
+signature, are made from a real one: re-signed with the pool's own key, or altered. A
+script's token is signed with the stage's secret, as docs/deploy.md says scripts do on dev.
 """
 
 import base64
@@ -20,7 +21,10 @@ import jwt
 import requests
 
 from chalicelib.auth import READ_SCOPE, WRITE_SCOPE
+from tools.deploy.iam import authorizer_accepts_hs256
 from tools.deploy.rehearsal.emulator import Emulator
+from tools.deploy.stage import DeployedStage
+from tools.local.token import issue_token
 
 # The rehearsal's users' password, in the emulator's pool alone.
 PASSWORD = "Rehearsal-Passw0rd!"  # noqa: S105
@@ -120,6 +124,15 @@ def bad_signature(token: str) -> str:
     return f"{head}.{flipped}{signature[1:]}"
 
 
+def script_token(emulator: Emulator, stage: DeployedStage) -> str:
+    """What a script signs with the stage's secret (HS256): dev takes it, prod must not."""
+    parameter = emulator.client("ssm").get_parameter(
+        Name=stage.secret_parameter, WithDecryption=True
+    )["Parameter"]
+    signing = {**stage.environment, "JWT_SECRET": parameter["Value"]}
+    return issue_token("a-script", signing, scope=f"{READ_SCOPE} {WRITE_SCOPE}")
+
+
 @dataclass(frozen=True)
 class Callers:
     """The tokens the requests are made with."""
@@ -129,9 +142,12 @@ class Callers:
     read_only: str
     expired: str
     bad_signature: str
+    script: str
+    # Whether the stage's authorizer takes the script's HS256 token.
+    script_accepted: bool
 
 
-def callers(emulator: Emulator, pool: Pool) -> Callers:
+def callers(emulator: Emulator, pool: Pool, stage: DeployedStage) -> Callers:
     both = (READ_SCOPE, WRITE_SCOPE)
     owner, other = (add_user(emulator, pool, name) for name in ("alice", "bob"))
     token = sign_in(emulator, pool, owner, both)
@@ -141,4 +157,6 @@ def callers(emulator: Emulator, pool: Pool) -> Callers:
         read_only=sign_in(emulator, pool, owner, (READ_SCOPE,)),
         expired=expired(emulator, pool, token),
         bad_signature=bad_signature(token),
+        script=script_token(emulator, stage),
+        script_accepted=authorizer_accepts_hs256(stage),
     )

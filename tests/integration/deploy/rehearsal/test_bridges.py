@@ -114,11 +114,15 @@ def handler(event, context):
 """
 
 
-def run_function(emulator: Emulator) -> dict[str, Any]:
-    """What a python3.13 function sees of its Python: its executable, and cryptography."""
+def zip_of(name: str, text: str) -> bytes:
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("index.py", HANDLER)
+        archive.writestr(name, text)
+    return code.getvalue()
+
+
+def run_function(emulator: Emulator) -> dict[str, Any]:
+    """What a python3.13 function sees of its Python: its executable, and cryptography."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -138,7 +142,7 @@ def run_function(emulator: Emulator) -> dict[str, Any]:
         Runtime="python3.13",
         Handler="index.handler",
         Role=role,
-        Code={"ZipFile": code.getvalue()},
+        Code={"ZipFile": zip_of("index.py", HANDLER)},
     )
     lam.get_waiter("function_active_v2").wait(FunctionName="probe", WaiterConfig={"Delay": 1})
     answer: dict[str, Any] = json.loads(lam.invoke(FunctionName="probe")["Payload"].read())
@@ -154,3 +158,43 @@ def test_functions_run_on_what_the_lambda_runtime_holds(bridged, bare):
         "python": str(emulator_module.EMULATOR_VENV / "bin" / "python"),
         "cryptography": True,
     }
+
+
+READER = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Resource": "*",
+            "Action": ["lambda:GetLayerVersion", "lambda:GetFunctionConcurrency"],
+        }
+    ],
+}
+
+
+def reads(emulator: Emulator) -> list[str]:
+    """How a user allowed lambda:GetLayerVersion and GetFunctionConcurrency fares with them."""
+    layer = emulator.client("lambda").publish_layer_version(
+        LayerName="l", Content={"ZipFile": zip_of("python/m.py", "")}
+    )["LayerVersionArn"]
+    keys = emulator.user("reader", READER)
+    reader = emulator.session(keys).client("lambda", endpoint_url=emulator.endpoint)
+    return [
+        outcome(lambda: reader.get_layer_version_by_arn(Arn=layer)),
+        outcome(lambda: reader.get_function_concurrency(FunctionName="none")),
+    ]
+
+
+def outcome(call: Any) -> str:
+    try:
+        call()
+    except ClientError as error:
+        denied = error.response["Error"]["Code"] in ("AccessDeniedException", "AccessDenied")
+        return "denied" if denied else "allowed"
+    return "allowed"
+
+
+def test_lambda_reads_are_authorized_as_aws_authorizes_them(bridged, bare):
+    assert reads(bridged) == ["allowed", "allowed"]
+    # The gap: MiniStack wants lambda:ListLayers and lambda:PutFunctionConcurrency for them.
+    assert reads(bare) == ["denied", "denied"]
