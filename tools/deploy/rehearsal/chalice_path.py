@@ -13,6 +13,7 @@ the authorizer fetches the pool's keys from the emulator (OIDC_JWKS_URL), not fr
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ def jwks_url(emulator: Emulator, pool_id: str) -> str:
     return f"{emulator.endpoint}/{pool_id}/.well-known/jwks.json"
 
 
-def _name_layer(layer: str, jwks: str, name: str) -> Any:
+def _name_layer(layer: str, jwks: str, name: str) -> Callable[[dict[str, Any]], None]:
+    """The config change a user makes: the authorizer's layer (and, here, its keys' URL)."""
+
     def change(config: dict[str, Any]) -> None:
         authorizer = config["stages"][name]["lambda_functions"][AUTHORIZER]
         authorizer["layers"] = [layer]
@@ -101,12 +104,12 @@ def _run_on_emulator_architecture(
 
 
 def deployed_api(workspace: Workspace, stage: DeployedStage) -> str:
-    record = json.loads(destroy_record(workspace, stage).read_text())
+    record = json.loads(chalice_record(workspace, stage).read_text())
     apis = [r["rest_api_id"] for r in record["resources"] if r["resource_type"] == "rest_api"]
     return str(apis[0])
 
 
-def destroy_record(workspace: Workspace, stage: DeployedStage) -> Path:
+def chalice_record(workspace: Workspace, stage: DeployedStage) -> Path:
     return workspace.root / ".chalice" / "deployed" / f"{stage.name}.json"
 
 
@@ -194,7 +197,7 @@ def _destroy(
 ) -> None:
     if stage.name == "dev":
         # A deploy that failed half-way leaves no record: destroy must find the stage anyway.
-        destroy_record(workspace, stage).unlink()
+        chalice_record(workspace, stage).unlink()
         report.notes.append("dev destroyed without .chalice/deployed/dev.json")
     workspace.make("destroy", stage.name, log)
     emulator = workspace.emulator

@@ -83,8 +83,8 @@ def _paths(
     for stage in stages:
         reports.append(chalice_path.rehearse(workspace, stage, logs["chalice"]))
         _print(reports[-1])
-    workspace.keys = _deployer(workspace, "stack", as_root)
     if variants:
+        workspace.keys = _deployer(workspace, "stack", as_root)
         workspace.emulator.client("s3").create_bucket(
             Bucket=ARTIFACT_BUCKET,
             CreateBucketConfiguration={"LocationConstraint": emulator.REGION},

@@ -34,6 +34,8 @@ from tools.deploy.stage import deployed_stage
 from tools.deploy.user_pool import definition
 
 ALIAS_URI = ":live/invocations"
+# The largest template `aws cloudformation deploy` sends without an S3 bucket.
+INLINE_TEMPLATE_BYTES = 51_200
 # The service role CloudFormation creates the stack's resources with (--role-arn).
 SERVICE_ROLE = "todo-api-cloudformation"
 # MiniStack's CloudFormation makes an HTTP API without the routes, integrations and
@@ -67,7 +69,6 @@ class VariantReport(StageReport):
     refused_types: list[str] = field(default_factory=list)
     # The types of the template's resources, as CloudFormation gets it.
     resource_types: list[str] = field(default_factory=list)
-    template_bytes: int = 0
 
 
 def _template(workspace: Workspace, variant: Variant) -> dict[str, Any]:
@@ -223,8 +224,14 @@ def rehearse(
     workspace.make("provision", variant.stage, log, **{"SECRET_ONLY": "1"})
     workspace.make("package", variant.stage, None, **variant.package_variables())
     template = _template(workspace, variant)
-    report.template_bytes = len(json.dumps(template))
-    # What CloudFormation is asked to make, in the deployer's name, made or refused.
+    packaged = (workspace.root / "build" / variant.built / "sam.json").stat().st_size
+    report.notes.append(
+        f"sam.json: {packaged:,} bytes, over the {INLINE_TEMPLATE_BYTES:,} "
+        "`aws cloudformation deploy` sends without --s3-bucket"
+        if packaged > INLINE_TEMPLATE_BYTES
+        else f"sam.json: {packaged:,} bytes"
+    )
+    # What CloudFormation is asked to make with its service role, made or refused.
     report.resource_types = sorted({r["Type"] for r in template["Resources"].values()})
     session = workspace.session()
     calls.record_into(session, log)
