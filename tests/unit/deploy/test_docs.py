@@ -17,7 +17,7 @@ def deploy_commands(text: str) -> list[str]:
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda path: path.name)
 def test_every_cloudformation_deploy_may_put_its_template_in_s3(doc):
-    """It refuses a template over 51,200 bytes without --s3-bucket: every packaged one is."""
+    """It refuses a template over 51,200 bytes without --s3-bucket: the REST variants' are."""
     for command in deploy_commands(doc.read_text()):
         assert "--s3-bucket" in command.split(), command
 
