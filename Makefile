@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: help run token test test-unit screenshot browser lint lint-iac package policy provision deploy deploy-check destroy layer bench bench-peers bench-instructions cost clean
+.PHONY: help run token test test-unit screenshot browser lint lint-iac package policy provision deploy deploy-check destroy layer rehearse deployer-policy bench bench-peers bench-instructions cost clean
 # Plain `make` lists the commands.
 .DEFAULT_GOAL := help
 
@@ -84,19 +84,22 @@ policy: $(INSTALLED)
 provision: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
 
-## Deploy a stage to AWS with Chalice: provision, policy, then chalice deploy.
+## Deploy a stage to AWS with Chalice: check, provision, policy, chalice deploy.
+## Then the retention of the API handler's log group, which Chalice misnames (aws/chalice#2079).
 deploy: deploy-check provision policy
 	$(BIN)/chalice deploy --stage $(STAGE)
+	$(BIN)/python -m tools.deploy.log_groups --stage $(STAGE)
 
-## Check that a stage can deploy as configured, before any AWS call.
+## Check that a stage can deploy as configured, before anything is created.
+## Its settings, its layer and the account's Lambda concurrency (tools.deploy.check).
 deploy-check: $(INSTALLED)
-	$(BIN)/python -m tools.deploy.stage --check-deploy $(STAGE)
+	$(BIN)/python -m tools.deploy.check --stage $(STAGE)
 
-## Remove a stage's functions, API and roles; its table and secret stay.
-## STAGE=dev|prod.
+## Remove a stage's functions, API, roles and logs; its table and secret stay.
+## Found by name if .chalice/deployed/$(STAGE).json is missing; prints what it keeps and how
+## to remove each. STAGE=dev|prod.
 destroy: $(INSTALLED)
-	$(BIN)/chalice delete --stage $(STAGE)
-	@echo "The table and the signing secret of stage $(STAGE) were kept: see docs/deploy.md to delete them."
+	$(BIN)/python -m tools.deploy.destroy --stage $(STAGE)
 
 API ?= rest
 ## Package a stage for CloudFormation: build/STAGE/sam.json, deployment.zip.
@@ -170,6 +173,17 @@ cost_options = $(strip $(call cost_option,STAGE,stage) $(call cost_option,REQUES
 cost: $(INSTALLED)
 	$(BIN)/python -m tools.cost $(cost_options)
 
+## Rehearse both deploy paths on an AWS emulator on loopback (IAM enforced).
+## MiniStack, dev and prod; never AWS. What it ran, answered and called goes to build/rehearsal/.
+## Not part of make test (minutes): CI runs it after.
+rehearse: $(INSTALLED)
+	$(BIN)/python -m tools.deploy.rehearsal $(REHEARSE_ARGS)
+
+## Write the deployer's least-privilege policies into docs/deploy.md.
+## From the AWS calls the last make rehearse recorded (build/rehearsal/calls.json).
+deployer-policy: $(INSTALLED)
+	$(BIN)/python -m tools.deploy.rehearsal.calls --write-docs
+
 ## Remove what make made: the virtualenvs, caches and build/.
 clean:
-	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .venv-checkov .venv-emulator .venv-lambda .pytest_cache .ruff_cache build

@@ -71,7 +71,8 @@ def _statement(sid: str, actions: Iterable[str], resource: Any) -> Statement:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resource}
 
 
-def _authorizer_accepts_hs256(stage: DeployedStage) -> bool:
+def authorizer_accepts_hs256(stage: DeployedStage) -> bool:
+    """Whether the stage's authorizer takes HS256 tokens signed with the stage's secret."""
     if stage.identity != "cognito":
         return True
     env = stage.function_environment(AUTHORIZER)
@@ -87,7 +88,7 @@ def statements(target: Target, functions: Sequence[str]) -> list[Statement]:
     if handler:
         granted.append(_statement("TodoTable", store.IAM_ACTIONS, target.table()))
     # The API handler keys list cursors with the secret; the authorizer verifies with it.
-    if handler or (authorizer and _authorizer_accepts_hs256(target.stage)):
+    if handler or (authorizer and authorizer_accepts_hs256(target.stage)):
         granted.append(_statement("SigningSecret", signing.IAM_ACTIONS, target.secret()))
     pool = target.identity_settings() if target.stage.identity == "cognito" else None
     if authorizer and pool is not None:

@@ -38,10 +38,7 @@ class PolicyFileTarget(iam.Target):
         return [f"arn:aws:ssm:*:*:parameter/{self.identity_parameter}"]
 
     def log_groups(self, functions: Sequence[str]) -> list[str]:
-        groups = [
-            f"arn:aws:logs:*:*:log-group:/aws/lambda/{self.stage.function_name(f)}"
-            for f in functions
-        ]
+        groups = [f"arn:aws:logs:*:*:log-group:{self.stage.log_group(f)}" for f in functions]
         # The group itself (to create it) and its streams (to write them).
         return [arn for group in groups for arn in (group, f"{group}:*")]
 

@@ -231,7 +231,7 @@ def _parameter_type(ssm: Any, name: str) -> str | None:
 # --- the user pool ----------------------------------------------------------------------------
 
 
-def provision_user_pool(idp: Any, ssm: Any, stage: DeployedStage) -> Iterator[str]:
+def provision_user_pool(idp: Any, ssm: Any, stage: DeployedStage, account: str) -> Iterator[str]:
     """The stage's pool and its parts, then the parameter that tells the authorizer."""
     parameter = stage.function_environment(AUTHORIZER).get("OIDC_SETTINGS_PARAMETER")
     if not parameter:
@@ -240,7 +240,7 @@ def provision_user_pool(idp: Any, ssm: Any, stage: DeployedStage) -> Iterator[st
             f"lambda_functions.{AUTHORIZER}.environment_variables, where the authorizer "
             "reads the pool's issuer and client id"
         )
-    published, lines = user_pool.provision_pool(idp, user_pool.definition(stage))
+    published, lines = user_pool.provision_pool(idp, user_pool.definition(stage, account))
     yield from lines
     yield user_pool.publish(ssm, parameter, published, stage.tags)
 
@@ -256,18 +256,20 @@ def provision(
     rotate_secret: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     idp: Any = None,
+    account: str = "",
 ) -> Iterator[str]:
     """Provisions the stage, yielding one line per resource as it is done.
 
-    idp, the Cognito client, is needed on a stage whose identity is cognito, unless
-    secret_only (the packaged template makes the pool).
+    idp, the Cognito client, and account, the account's id (the pool's domain prefix
+    holds it), are needed on a stage whose identity is cognito, unless secret_only (the
+    packaged template makes the pool).
     """
     deployed = deployed_stage(stage)
     if not secret_only:
         yield provision_table(dynamodb, deployed, sleep)
     yield provision_secret(ssm, deployed, rotate_secret)
     if deployed.identity == "cognito" and not secret_only:
-        yield from provision_user_pool(idp, ssm, deployed)
+        yield from provision_user_pool(idp, ssm, deployed, account)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -317,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret_only=args.secret_only,
             rotate_secret=args.rotate_secret,
             idp=session.client("cognito-idp"),
+            account=session.client("sts").get_caller_identity()["Account"],
         )
         for line in lines:
             print(line, flush=True)

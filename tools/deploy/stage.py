@@ -25,6 +25,8 @@ CONFIG_PATH = PROJECT_DIR / ".chalice" / "config.json"
 API_HANDLER = "api_handler"
 # Chalice's name for the authorizer's function (chalicelib.authorizer.jwt_auth).
 AUTHORIZER = "jwt_auth"
+# Every function of a deployed stage, by Chalice's names.
+FUNCTIONS = (API_HANDLER, AUTHORIZER)
 
 # Who issues a stage's tokens (the stage setting "identity"): "secret", HS256 tokens
 # signed with the stage's own secret (the default), or "cognito", the stage's Amazon
@@ -146,6 +148,19 @@ class Stage:
     def function_name(self, function: str) -> str:
         """The Lambda function `chalice deploy` makes: the API handler after the stage alone."""
         return self.prefix if function == API_HANDLER else f"{self.prefix}-{function}"
+
+    def role_name(self, function: str) -> str:
+        """The IAM role `chalice deploy` makes for a function with a policy file of its own."""
+        return f"{self.prefix}-{function}"
+
+    def chalice_log_group(self, function: str) -> str:
+        """The log group `chalice deploy` makes for a function: after the function's Chalice
+        name, so not the API handler's real one (aws/chalice#2079, tools.deploy.log_groups)."""
+        return f"/aws/lambda/{self.prefix}-{function}"
+
+    def log_group(self, function: str) -> str:
+        """The log group Lambda writes the function's logs to."""
+        return f"/aws/lambda/{self.function_name(function)}"
 
     def function_environment(self, function: str) -> dict[str, str]:
         """The environment Chalice gives this one function: the stage's, then its own."""
@@ -275,9 +290,10 @@ def check_chalice_deploy(name: str) -> None:
         )
 
 
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Checks a stage before `chalice deploy`.")
-    parser.add_argument("--check-deploy", metavar="STAGE", required=True)
-    check_chalice_deploy(parser.parse_args().check_deploy)
+def layers(name: str) -> list[str]:
+    """The layer version ARNs the stage's config names, for any of its functions."""
+    own = _config()["stages"][name]
+    named = list(own.get("layers", []))
+    for function in own.get("lambda_functions", {}).values():
+        named += function.get("layers", [])
+    return named

@@ -16,8 +16,9 @@ table has it, optional advanced security; a resource server `todos` with the sco
 `read` and `write` (chalicelib.auth's todos/read and todos/write); a public app client
 for the web client (no secret; authorization code grant, which a public client must use
 with PKCE; scopes openid, todos/read and todos/write; callback and logout URL the stage's
-CORS origin); and a hosted-UI prefix domain, `<app>-<stage>` unless the stage's
-"cognito" setting names another.
+CORS origin); and a hosted-UI prefix domain, `<app>-<stage>-<account id>` unless the
+stage's "cognito" setting names another: a prefix is unique per region across all AWS
+accounts, so one without the account id is likely someone else's already.
 """
 
 import re
@@ -39,6 +40,8 @@ OPTIONS = frozenset({"domain_prefix", "advanced_security", "self_sign_up"})
 # Cognito's rule for prefix domains: lower-case letters, digits and inner hyphens.
 _DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
+# The account id as a template writes it, for CloudFormation's Fn::Sub to fill in.
+TEMPLATE_ACCOUNT = "${AWS::AccountId}"
 
 ACCESS_TOKEN_MINUTES = 60
 REFRESH_TOKEN_DAYS = 30
@@ -77,7 +80,9 @@ class PoolDefinition:
 
 
 def domain_prefix(prefix: str) -> str:
-    if not _DOMAIN_PREFIX.fullmatch(prefix) or any(w in prefix for w in _RESERVED_IN_PREFIX):
+    """The prefix, checked by Cognito's rules (a template's account id counts as 12 digits)."""
+    checked = prefix.replace(TEMPLATE_ACCOUNT, "0" * 12)
+    if not _DOMAIN_PREFIX.fullmatch(checked) or any(w in checked for w in _RESERVED_IN_PREFIX):
         raise StageError(
             f"cognito domain prefix {prefix!r}: 1-63 lower-case letters, digits and inner "
             f"hyphens, without {', '.join(_RESERVED_IN_PREFIX)}"
@@ -85,8 +90,9 @@ def domain_prefix(prefix: str) -> str:
     return prefix
 
 
-def definition(stage: Stage) -> PoolDefinition:
-    """The pool of a stage whose identity is cognito, from its "cognito" setting."""
+def definition(stage: Stage, account: str = TEMPLATE_ACCOUNT) -> PoolDefinition:
+    """The pool of a stage whose identity is cognito, in an account (a template's by
+    default), from its "cognito" setting."""
     if stage.identity != "cognito":
         raise StageError(f"stage {stage.name!r} has no Cognito user pool (identity is secret)")
     options = stage.cognito
@@ -99,7 +105,7 @@ def definition(stage: Stage) -> PoolDefinition:
     return PoolDefinition(
         prefix=stage.prefix,
         origin=stage.environment["CORS_ALLOW_ORIGIN"],
-        domain_prefix=domain_prefix(str(options.get("domain_prefix", stage.prefix))),
+        domain_prefix=domain_prefix(str(options.get("domain_prefix", f"{stage.prefix}-{account}"))),
         # Users are data: the pool is protected wherever the stage's table is.
         deletion_protection=isinstance(stage, DeployedStage) and stage.deletion_protection,
         advanced_security=mode,
@@ -286,7 +292,14 @@ def _ensure_domain(idp: Any, pool_id: str, pool: PoolDefinition) -> str:
             f"delete it first (aws cognito-idp delete-user-pool-domain --domain {current} "
             f"--user-pool-id {pool_id})"
         )
-    idp.create_user_pool_domain(Domain=pool.domain_prefix, UserPoolId=pool_id)
+    try:
+        idp.create_user_pool_domain(Domain=pool.domain_prefix, UserPoolId=pool_id)
+    except idp.exceptions.InvalidParameterException as error:
+        raise PoolError(
+            f"domain {pool.domain_prefix} cannot be made ({error.response['Error']['Message']}): "
+            "a prefix domain is unique per region across all AWS accounts; name one of your "
+            'own in .chalice/config.json, the stage\'s "cognito": {"domain_prefix": "..."}'
+        ) from error
     return "created"
 
 

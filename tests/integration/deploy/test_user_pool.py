@@ -17,7 +17,8 @@ from tools.local.emulator import Emulator
 PROD = deployed_stage("prod")
 
 
-PROD_POOL = user_pool.definition(PROD)
+# moto's account, where the pool is made.
+PROD_POOL = user_pool.definition(PROD, "123456789012")
 
 
 PARAMETER = PROD.function_environment("jwt_auth")["OIDC_SETTINGS_PARAMETER"]

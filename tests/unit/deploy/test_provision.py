@@ -17,6 +17,9 @@ from tools.deploy.provision import (
 from tools.deploy.stage import StageError, deployed_stage, environment
 from tools.deploy.table import ATTRIBUTES, KEY_SCHEMA, ensure_table
 
+# moto's account
+ACCOUNT = "123456789012"
+
 PROD = environment("prod")
 DEV = environment("dev")
 PROD_STAGE = deployed_stage("prod")
@@ -39,7 +42,7 @@ def ssm(mocked_aws):
 
 def run(ddb, ssm, stage, **options):
     idp = boto3.client("cognito-idp")
-    return list(provision(ddb, ssm, stage, sleep=no_sleep, idp=idp, **options))
+    return list(provision(ddb, ssm, stage, sleep=no_sleep, idp=idp, account=ACCOUNT, **options))
 
 
 def record_calls(client):

@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from chalicelib import auth, identity, settings
 from tests.support.identity import OIDC_VARIABLES, pool_id
@@ -20,7 +21,9 @@ PROD = deployed_stage("prod")
 DEV = deployed_stage("dev")
 
 
-PROD_POOL = user_pool.definition(PROD)
+# moto's account, where provision makes the pool.
+ACCOUNT = "123456789012"
+PROD_POOL = user_pool.definition(PROD, ACCOUNT)
 
 
 PARAMETER = PROD.function_environment("jwt_auth")["OIDC_SETTINGS_PARAMETER"]
@@ -43,11 +46,12 @@ def the_client(idp, published):
 def test_prod_and_dev_have_pools_named_after_the_stage_on_their_cors_origin():
     assert PROD_POOL.pool_name == "todo-api-prod-users"
     assert PROD_POOL.client_name == "todo-api-prod-web"
-    assert PROD_POOL.domain_prefix == "todo-api-prod"
+    assert PROD_POOL.domain_prefix == "todo-api-prod-123456789012"
     assert PROD_POOL.redirect_url == "https://todo.example.com/"
     assert user_pool.definition(DEV).redirect_url == "https://dev.todo.example.com/"
     assert (
-        PROD_POOL.hosted_ui("eu-west-1") == "https://todo-api-prod.auth.eu-west-1.amazoncognito.com"
+        PROD_POOL.hosted_ui("eu-west-1")
+        == "https://todo-api-prod-123456789012.auth.eu-west-1.amazoncognito.com"
     )
 
 
@@ -103,7 +107,7 @@ def test_provision_makes_the_pool_with_email_sign_in_and_a_strong_password_polic
     )
     assert pool["DeletionProtection"] == "ACTIVE"
     assert pool["UserPoolTags"] == {"project": "todo-api", "stage": "prod"}
-    assert pool["Domain"] == "todo-api-prod"
+    assert pool["Domain"] == "todo-api-prod-123456789012"
     assert published.issuer == f"https://cognito-idp.us-east-1.amazonaws.com/{pool['Id']}"
     assert [line.split(":")[1].split()[0] for line in lines] == ["created"] * 4
 
@@ -165,7 +169,8 @@ def test_provision_names_the_ids_and_the_hosted_ui_it_made(idp):
     assert lines[0] == f"user pool todo-api-prod-users: created ({pool_id(published)})"
     assert lines[2] == f"app client todo-api-prod-web: created ({published.client_id})"
     assert lines[3] == (
-        "domain todo-api-prod: created (https://todo-api-prod.auth.us-east-1.amazoncognito.com)"
+        "domain todo-api-prod-123456789012: created "
+        "(https://todo-api-prod-123456789012.auth.us-east-1.amazoncognito.com)"
     )
 
 
@@ -192,11 +197,10 @@ def test_deletion_protection_is_turned_back_on_and_never_off(idp):
 def test_a_pool_with_another_domain_is_left_to_a_person(idp):
     published, _ = user_pool.provision_pool(idp, PROD_POOL)
     other = dataclasses.replace(PROD_POOL, domain_prefix="todo-api-elsewhere")
-    with pytest.raises(user_pool.PoolError, match="has the domain 'todo-api-prod'"):
+    with pytest.raises(user_pool.PoolError, match="has the domain 'todo-api-prod-123456789012'"):
         user_pool.provision_pool(idp, other)
-    assert idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]["Domain"] == (
-        "todo-api-prod"
-    )
+    pool = idp.describe_user_pool(UserPoolId=pool_id(published))["UserPool"]
+    assert pool["Domain"] == PROD_POOL.domain_prefix
 
 
 def test_provision_publishes_the_pool_where_the_authorizer_reads_it(idp, monkeypatch):
@@ -248,7 +252,9 @@ def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
     resources = merge.merge_template("prod", generated())["Resources"]
     pool = resources[pool_template.USER_POOL]
     assert pool["Type"] == "AWS::Cognito::UserPool"
-    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    # Kept when the stack goes, unless its first create failed: then the retry can make it.
+    assert pool["DeletionPolicy"] == "RetainExceptOnCreate"
+    assert pool["UpdateReplacePolicy"] == "Retain"
     assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
     assert pool["Properties"]["UsernameAttributes"] == ["email"]
     pool_ref = {"Ref": pool_template.USER_POOL}
@@ -262,7 +268,11 @@ def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
     assert client["Properties"]["AllowedOAuthFlows"] == ["code"]
     assert client["Properties"]["CallbackURLs"] == ["https://todo.example.com/"]
     domain = resources[pool_template.DOMAIN]["Properties"]
-    assert domain == {"UserPoolId": pool_ref, "Domain": "todo-api-prod"}
+    # Unique per account by default: a prefix domain is unique per region across accounts.
+    assert domain == {
+        "UserPoolId": pool_ref,
+        "Domain": {"Fn::Sub": "todo-api-prod-${AWS::AccountId}"},
+    }
 
 
 def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
@@ -276,7 +286,7 @@ def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
     assert variables["OIDC_SETTINGS_PARAMETER"] == ""
     assert "Environment" not in merged["Resources"]["APIHandler"].get("Properties", {})
     assert merged["Outputs"]["HostedUiUrl"]["Value"] == {
-        "Fn::Sub": "https://todo-api-prod.auth.${AWS::Region}.amazoncognito.com"
+        "Fn::Sub": "https://todo-api-prod-${AWS::AccountId}.auth.${AWS::Region}.amazoncognito.com"
     }
     assert "us-east-1_" not in json.dumps(merged)
 
@@ -312,3 +322,29 @@ def test_a_stage_without_a_pool_gets_none_in_its_template():
     hs256 = dataclasses.replace(PROD, identity="secret", function_variables={})
     merge = {"Resources": {}, "Outputs": {}}
     assert pool_template.with_user_pool(hs256, generated(), merge) is merge
+
+
+def test_the_domain_is_unique_per_account_unless_the_stage_names_one():
+    assert user_pool.definition(PROD, "111122223333").domain_prefix == "todo-api-prod-111122223333"
+    named = dataclasses.replace(PROD, cognito={"domain_prefix": "acme-todos"})
+    assert user_pool.definition(named, "111122223333").domain_prefix == "acme-todos"
+
+
+def test_a_domain_taken_elsewhere_stops_provision_with_what_to_do(idp):
+    """Cognito refuses a prefix another account holds; provision says how to name another."""
+    stubbed = boto3.client("cognito-idp")
+    stubber = Stubber(stubbed)
+    taken = user_pool.PoolDefinition("todo-api-prod", "https://todo.example.com", "todos", False)
+    stubber.add_response("describe_user_pool", {"UserPool": {"Id": "p"}}, {"UserPoolId": "p"})
+    stubber.add_client_error(
+        "create_user_pool_domain", "InvalidParameterException", "Domain already exists."
+    )
+    with (
+        stubber,
+        pytest.raises(
+            user_pool.PoolError,
+            match=r"unique per region across all AWS "
+            r"accounts.*\"domain_prefix\"",
+        ),
+    ):
+        user_pool._ensure_domain(stubbed, "p", taken)

@@ -163,9 +163,7 @@ def _table(stage: DeployedStage) -> dict[str, Any]:
     """The table as `make provision` makes it (tools.deploy.provision), for CloudFormation."""
     return {
         "Type": "AWS::DynamoDB::Table",
-        # Data outlives the stack: deleting or replacing the stack leaves the table.
-        "DeletionPolicy": "Retain",
-        "UpdateReplacePolicy": "Retain",
+        **user_pool.RETAINED,
         "Metadata": checkov.skip(SKIP_TABLE_CMK),
         "Properties": {
             **table_definition(stage.table_name),

@@ -25,6 +25,9 @@ AUTHORIZER_ID = "JwtAuth"
 # RS256 needs cryptography, which is no part of the function zip (see docs/deploy.md):
 # the template takes its layer as a parameter unless config.json names one already.
 LAYER_PARAMETER = "CryptographyLayerArn"
+# Data outlives the stack: deleting or replacing the stack leaves it. A first create that
+# fails deletes it, though, or the next attempt would fail on its name ("already exists").
+RETAINED = {"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"}
 ISSUER_SUB = {"Fn::Sub": f"https://cognito-idp.${{AWS::Region}}.amazonaws.com/${{{USER_POOL}}}"}
 
 
@@ -34,8 +37,7 @@ def template_resources(pool: PoolDefinition) -> dict[str, Any]:
     return {
         USER_POOL: {
             "Type": "AWS::Cognito::UserPool",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
+            **RETAINED,
             "Properties": {
                 "UserPoolName": pool.pool_name,
                 **pool_create_only(pool),
@@ -58,7 +60,7 @@ def template_resources(pool: PoolDefinition) -> dict[str, Any]:
         },
         DOMAIN: {
             "Type": "AWS::Cognito::UserPoolDomain",
-            "Properties": {"UserPoolId": pool_ref, "Domain": pool.domain_prefix},
+            "Properties": {"UserPoolId": pool_ref, "Domain": {"Fn::Sub": pool.domain_prefix}},
         },
     }
 

@@ -129,7 +129,7 @@ def test_table_is_retained_recoverable_protected_and_expires_records(
 ) -> None:
     table = resources[merge.TABLE]
     assert table["Type"] == "AWS::DynamoDB::Table"
-    assert table["DeletionPolicy"] == "Retain"
+    assert table["DeletionPolicy"] == "RetainExceptOnCreate"
     assert table["UpdateReplacePolicy"] == "Retain"
     properties = table["Properties"]
     assert properties["TableName"] == ENV["TABLE_NAME"]
