@@ -84,7 +84,7 @@ policy: $(INSTALLED)
 provision: $(INSTALLED)
 	$(BIN)/python -m tools.deploy.provision --stage $(STAGE) $(if $(SECRET_ONLY),--secret-only) $(if $(ROTATE),--rotate-secret)
 
-## Deploy a stage to AWS with Chalice: check, provision, policy, chalice deploy.
+## Deploy a stage with Chalice: check, provision, policy, then chalice deploy.
 ## Then the retention of the API handler's log group, which Chalice misnames (aws/chalice#2079).
 deploy: deploy-check provision policy
 	$(BIN)/chalice deploy --stage $(STAGE)
