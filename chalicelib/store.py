@@ -2,8 +2,10 @@
 
 Key schema: partition key ownerId, sort key todoId. An owner's partition holds their
 todos (todoId a UUIDv7) and their idempotency records (todoId "idempotency#<digest>",
-outside the range of todo ids, with a TTL attribute). Every method is one DynamoDB
-request; writes carry their condition, so there is no read-then-write race.
+outside the range of todo ids, with a TTL attribute). A todo's item holds each of its
+declared fields (chalicelib.model.Todo) under its JSON name, in the DynamoDB type of its
+JSON type. Every method is one DynamoDB request; writes carry their condition, so there
+is no read-then-write race.
 """
 
 from functools import lru_cache
@@ -18,7 +20,7 @@ from chalicelib.errors import (
     ServiceUnavailable,
     TodoNotFound,
 )
-from chalicelib.model import Todo, TodoChanges, utc_timestamp
+from chalicelib.model import FIELDS, UPDATABLE, Todo, TodoChanges, utc_timestamp
 
 if TYPE_CHECKING:
     # Only listing makes Pages and only an idempotent create has records: a GET by id
@@ -102,26 +104,33 @@ def _key(owner_id: str, todo_id: str) -> Item:
     return {"ownerId": {"S": owner_id}, "todoId": {"S": todo_id}}
 
 
+# The DynamoDB type each JSON type is stored in.
+_DYNAMODB_TYPES = {"string": "S", "boolean": "BOOL", "integer": "N"}
+# Each field's attribute name and DynamoDB type, in the order of Todo's fields.
+_ATTRIBUTES = tuple((field.json_name, _DYNAMODB_TYPES[field.json_type]) for field in FIELDS)
+_CHANGEABLE = tuple(
+    (field.attribute, field.json_name, _DYNAMODB_TYPES[field.json_type]) for field in UPDATABLE
+)
+
+
+def _attribute_value(value: Any, kind: str) -> dict[str, Any]:
+    # DynamoDB's JSON carries numbers as strings.
+    return {kind: str(value) if kind == "N" else value}
+
+
+def _value(attribute: dict[str, Any], kind: str) -> Any:
+    return int(attribute[kind]) if kind == "N" else attribute[kind]
+
+
 def _to_item(owner_id: str, todo: Todo) -> Item:
-    return {
-        **_key(owner_id, todo.todo_id),
-        "text": {"S": todo.text},
-        "checked": {"BOOL": todo.checked},
-        "createdAt": {"S": todo.created_at},
-        "updatedAt": {"S": todo.updated_at},
-        "version": {"N": str(todo.version)},
-    }
+    item = _key(owner_id, todo.todo_id)
+    for (name, kind), value in zip(_ATTRIBUTES, todo, strict=True):
+        item[name] = _attribute_value(value, kind)
+    return item
 
 
 def _from_item(item: Item) -> Todo:
-    return Todo(
-        todo_id=item["todoId"]["S"],
-        text=item["text"]["S"],
-        checked=item["checked"]["BOOL"],
-        created_at=item["createdAt"]["S"],
-        updated_at=item["updatedAt"]["S"],
-        version=int(item["version"]["N"]),
-    )
+    return Todo._make([_value(item[name], kind) for name, kind in _ATTRIBUTES])
 
 
 def _record_item(owner_id: str, todo: Todo, record: "IdempotencyRecord") -> Item:
@@ -137,14 +146,11 @@ def _update_expression(changes: TodoChanges) -> tuple[str, dict[str, str], Item]
     assignments = ["#updatedAt = :updatedAt", "#version = #version + :one"]
     names = {"#updatedAt": "updatedAt", "#version": "version"}
     values: Item = {":updatedAt": {"S": utc_timestamp()}, ":one": {"N": "1"}}
-    if changes.text is not None:
-        assignments.append("#text = :text")
-        names["#text"] = "text"
-        values[":text"] = {"S": changes.text}
-    if changes.checked is not None:
-        assignments.append("#checked = :checked")
-        names["#checked"] = "checked"
-        values[":checked"] = {"BOOL": changes.checked}
+    for attribute, name, kind in _CHANGEABLE:
+        if attribute in changes:
+            assignments.append(f"#{name} = :{name}")
+            names[f"#{name}"] = name
+            values[f":{name}"] = _attribute_value(changes[attribute], kind)
     return "SET " + ", ".join(assignments), names, values
 
 

@@ -22,6 +22,11 @@ def test_new_todos_start_at_version_1_with_equal_timestamps():
     assert todo.created_at == todo.updated_at
 
 
+def test_a_draft_holds_the_defaults_of_the_fields_it_leaves_out():
+    assert NewTodo(text="x") == {"text": "x", "checked": False}
+    assert create_todo(NewTodo(text="x")).checked is False
+
+
 def test_ids_sort_in_creation_order():
     ids = [create_todo(NewTodo(text="x")).todo_id for _ in range(500)]
     assert ids == sorted(ids)

@@ -39,6 +39,19 @@ def test_items_are_keyed_by_owner_and_todo_id(store, dynamodb):
     assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["text"] == {"S": "a todo"}
 
 
+def test_an_item_holds_each_field_under_its_json_name_in_its_dynamodb_type(store, dynamodb):
+    todo = stored(store, "alice")
+    key = {"ownerId": {"S": "alice"}, "todoId": {"S": todo.todo_id}}
+    assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"] == {
+        **key,
+        "text": {"S": "a todo"},
+        "checked": {"BOOL": False},
+        "createdAt": {"S": todo.created_at},
+        "updatedAt": {"S": todo.updated_at},
+        "version": {"N": "1"},
+    }
+
+
 def test_add_never_overwrites_an_existing_todo(store, dynamodb):
     todo = stored(store, "alice", "original")
     clash = create_todo(NewTodo(text="impostor"))
