@@ -32,7 +32,10 @@ def idempotency_record(key: str, draft: NewTodo) -> IdempotencyRecord:
     # ask for the same todo. Every field a create may give, so that a field added later
     # can never make a different request pass for a repeat; by JSON name, the API's
     # contract, so that renaming an attribute cannot make a repeat pass for another.
-    request = json.dumps({f.json_name: draft[f.attribute] for f in CREATABLE}, sort_keys=True)
+    # None (null) is left out: it is no value, as when absent, so a request without the
+    # fields added since is digested as before and its remembered repeat still matches.
+    given = {f.json_name: draft[f.attribute] for f in CREATABLE if draft[f.attribute] is not None}
+    request = json.dumps(given, sort_keys=True)
     now = int(time.time())
     return IdempotencyRecord(
         key_digest=_digest(key),

@@ -39,8 +39,10 @@ class Field(NamedTuple):
     format: str | None = None
     minimum: int | None = None
     # Filled in from the annotation, as dataclasses fill in a field's name and type.
+    # nullable: None is a value (JSON null; no attribute in the item).
     attribute: str = ""
     json_type: str = ""
+    nullable: bool = False
 
 
 # createdAt and updatedAt: one kind of value, under two names.
@@ -81,6 +83,16 @@ class Todo(NamedTuple):
             minimum=1,
         ),
     ]
+    due_date: Annotated[
+        str | None,
+        Field(
+            "dueDate",
+            "The day the todo is due, YYYY-MM-DD; null for none",
+            create="optional",
+            update=True,
+            format="date",
+        ),
+    ]
 
     def to_json(self) -> dict[str, Any]:
         return dict(zip(JSON_NAMES, self, strict=True))
@@ -88,7 +100,11 @@ class Todo(NamedTuple):
 
 def _declared(attribute: str, hint: Any) -> Field:
     python_type, field = get_args(hint)
-    declared: Field = field._replace(attribute=attribute, json_type=_JSON_TYPES[python_type])
+    types = set(get_args(python_type)) or {python_type}  # str | None: {str, NoneType}
+    (json_type,) = {_JSON_TYPES[kind] for kind in types - {type(None)}}
+    declared: Field = field._replace(
+        attribute=attribute, json_type=json_type, nullable=type(None) in types
+    )
     return declared
 
 

@@ -4,8 +4,8 @@ Key schema: partition key ownerId, sort key todoId. An owner's partition holds t
 todos (todoId a UUIDv7) and their idempotency records (todoId "idempotency#<digest>",
 outside the range of todo ids, with a TTL attribute). A todo's item holds each of its
 declared fields (chalicelib.model.Todo) under its JSON name, in the DynamoDB type of its
-JSON type. Every method is one DynamoDB request; writes carry their condition, so there
-is no read-then-write race.
+JSON type; a field without a value (None) is an attribute the item lacks. Every method is
+one DynamoDB request; writes carry their condition, so there is no read-then-write race.
 """
 
 from functools import lru_cache
@@ -106,8 +106,11 @@ def _key(owner_id: str, todo_id: str) -> Item:
 
 # The DynamoDB type each JSON type is stored in.
 _DYNAMODB_TYPES = {"string": "S", "boolean": "BOOL", "integer": "N"}
-# Each field's attribute name and DynamoDB type, in the order of Todo's fields.
-_ATTRIBUTES = tuple((field.json_name, _DYNAMODB_TYPES[field.json_type]) for field in FIELDS)
+# Each field's attribute name and DynamoDB type, in the order of Todo's fields, and
+# whether the item may lack it.
+_ATTRIBUTES = tuple(
+    (field.json_name, _DYNAMODB_TYPES[field.json_type], field.nullable) for field in FIELDS
+)
 _CHANGEABLE = tuple(
     (field.attribute, field.json_name, _DYNAMODB_TYPES[field.json_type]) for field in UPDATABLE
 )
@@ -118,19 +121,24 @@ def _attribute_value(value: Any, kind: str) -> dict[str, Any]:
     return {kind: str(value) if kind == "N" else value}
 
 
-def _value(attribute: dict[str, Any], kind: str) -> Any:
+def _value(item: Item, name: str, kind: str, nullable: bool) -> Any:
+    if nullable and name not in item:
+        # No value; or an item stored before the field was declared, which reads as one.
+        return None
+    attribute = item[name]
     return int(attribute[kind]) if kind == "N" else attribute[kind]
 
 
 def _to_item(owner_id: str, todo: Todo) -> Item:
     item = _key(owner_id, todo.todo_id)
-    for (name, kind), value in zip(_ATTRIBUTES, todo, strict=True):
-        item[name] = _attribute_value(value, kind)
+    for (name, kind, _), value in zip(_ATTRIBUTES, todo, strict=True):
+        if value is not None:
+            item[name] = _attribute_value(value, kind)
     return item
 
 
 def _from_item(item: Item) -> Todo:
-    return Todo._make([_value(item[name], kind) for name, kind in _ATTRIBUTES])
+    return Todo._make([_value(item, *attribute) for attribute in _ATTRIBUTES])
 
 
 def _record_item(owner_id: str, todo: Todo, record: "IdempotencyRecord") -> Item:
@@ -143,15 +151,22 @@ def _record_item(owner_id: str, todo: Todo, record: "IdempotencyRecord") -> Item
 
 
 def _update_expression(changes: TodoChanges) -> tuple[str, dict[str, str], Item]:
+    """SET the given values and REMOVE the fields given None: one UpdateExpression."""
     assignments = ["#updatedAt = :updatedAt", "#version = #version + :one"]
+    removals = []
     names = {"#updatedAt": "updatedAt", "#version": "version"}
     values: Item = {":updatedAt": {"S": utc_timestamp()}, ":one": {"N": "1"}}
     for attribute, name, kind in _CHANGEABLE:
-        if attribute in changes:
+        if attribute not in changes:
+            continue
+        names[f"#{name}"] = name
+        if changes[attribute] is None:
+            removals.append(f"#{name}")
+        else:
             assignments.append(f"#{name} = :{name}")
-            names[f"#{name}"] = name
             values[f":{name}"] = _attribute_value(changes[attribute], kind)
-    return "SET " + ", ".join(assignments), names, values
+    remove = f" REMOVE {', '.join(removals)}" if removals else ""
+    return f"SET {', '.join(assignments)}{remove}", names, values
 
 
 def _write_condition(expected_versions: frozenset[int] | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ Which fields a body may hold, and what each may be, is the todo's declaration
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, NamedTuple
 
 from chalicelib.errors import InvalidRequest, TodoNotFound, UnsupportedMediaType
@@ -21,6 +22,9 @@ _DIGITS = re.compile(r"[0-9]{1,3}")
 _ETAG = re.compile(r'"[1-9][0-9]{0,17}"')
 MAX_IF_MATCH_TAGS = 20
 _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")
+# RFC 3339's full-date, as JSON Schema's format "date" is. ASCII digits only: fromisoformat
+# alone would also take 20261224 and 2026-W52-4.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def require_json(content_type: str | None) -> None:
@@ -67,12 +71,38 @@ def _boolean(field: Field, value: Any) -> bool:
     return value
 
 
+def _date(field: Field, value: Any) -> str:
+    name = field.json_name
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        or_null = ", or null" if field.nullable else ""
+        raise InvalidRequest(f"'{name}' must be a date as YYYY-MM-DD{or_null}")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"'{name}' must be a real date; {value} is not one") from None
+    return value
+
+
 Parse = Callable[[Field, Any], Any]
-# Each JSON type a client may give a field of. A settable field of another type fails
-# here, at import, not on some request.
-_PARSERS: dict[str, Parse] = {"string": _string, "boolean": _boolean}
-_ON_CREATE = tuple((field, _PARSERS[field.json_type]) for field in CREATABLE)
-_ON_UPDATE = tuple((field, _PARSERS[field.json_type]) for field in UPDATABLE)
+# Each format, or else JSON type, a client may give a field of. A settable field of
+# another fails here, at import, not on some request.
+_PARSERS: dict[str, Parse] = {"string": _string, "boolean": _boolean, "date": _date}
+
+
+def _parser(field: Field) -> Parse:
+    parse = _PARSERS[field.format or field.json_type]
+    return _or_null(parse) if field.nullable else parse
+
+
+def _or_null(parse: Parse) -> Parse:
+    def parse_or_null(field: Field, value: Any) -> Any:
+        return None if value is None else parse(field, value)
+
+    return parse_or_null
+
+
+_ON_CREATE = tuple((field, _parser(field)) for field in CREATABLE)
+_ON_UPDATE = tuple((field, _parser(field)) for field in UPDATABLE)
 _CREATE_NAMES = frozenset(field.json_name for field in CREATABLE)
 _UPDATE_NAMES = frozenset(field.json_name for field in UPDATABLE)
 

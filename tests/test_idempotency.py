@@ -50,3 +50,11 @@ def test_every_field_a_create_may_give_is_part_of_the_request_digest(field):
 def test_records_made_before_the_digest_took_the_whole_draft_still_match():
     expected = hashlib.sha256(b'{"checked": false, "text": "a"}').hexdigest()
     assert idempotency_record("k", NewTodo(text="a")).request_digest == expected
+    # Made before dueDate too: a draft without one is digested as it was.
+    assert idempotency_record("k", NewTodo(text="a", due_date=None)).request_digest == expected
+
+
+def test_a_due_date_is_part_of_the_request():
+    digest = idempotency_record("k", NewTodo(text="a", due_date="2026-12-24")).request_digest
+    expected = b'{"checked": false, "dueDate": "2026-12-24", "text": "a"}'
+    assert digest == hashlib.sha256(expected).hexdigest()

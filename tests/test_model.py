@@ -23,8 +23,18 @@ def test_new_todos_start_at_version_1_with_equal_timestamps():
 
 
 def test_a_draft_holds_the_defaults_of_the_fields_it_leaves_out():
-    assert NewTodo(text="x") == {"text": "x", "checked": False}
+    assert NewTodo(text="x") == {"text": "x", "checked": False, "due_date": None}
     assert create_todo(NewTodo(text="x")).checked is False
+
+
+def test_a_new_todo_keeps_its_due_date():
+    assert create_todo(NewTodo(text="x", due_date="2026-12-24")).due_date == "2026-12-24"
+
+
+def test_a_field_whose_type_allows_none_is_nullable():
+    nullable = {field.json_name: field.nullable for field in model.FIELDS}
+    assert nullable == {name: name == "dueDate" for name in model.JSON_NAMES}
+    assert {field.json_name: field.json_type for field in model.FIELDS}["dueDate"] == "string"
 
 
 def test_ids_sort_in_creation_order():
@@ -105,4 +115,5 @@ def test_the_json_form_uses_the_original_field_names():
         "createdAt": todo.created_at,
         "updatedAt": todo.updated_at,
         "version": 1,
+        "dueDate": None,
     }

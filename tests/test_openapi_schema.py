@@ -62,3 +62,9 @@ def test_the_not_blank_pattern_finds_exactly_what_python_calls_no_white_space():
     for code_point in range(0x10000):
         character = chr(code_point)
         assert (pattern.search(character) is not None) == (not character.isspace()), code_point
+
+
+def test_a_nullable_field_takes_null_as_well():
+    for field in FIELDS:
+        kind = openapi_schema.field_schema(field)["type"]
+        assert kind == ([field.json_type, "null"] if field.nullable else field.json_type)

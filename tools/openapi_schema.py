@@ -45,7 +45,7 @@ def not_blank_pattern() -> str:
 def field_schema(field: Field) -> dict[str, Any]:
     pattern = f"^{field.pattern}$" if field.pattern else None
     schema = {
-        "type": field.json_type,
+        "type": [field.json_type, "null"] if field.nullable else field.json_type,
         "format": field.format,
         "description": field.description or None,
         "minimum": field.minimum,
