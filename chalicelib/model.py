@@ -120,16 +120,27 @@ _CREATE_DEFAULTS = {
 }
 
 
+def _only(fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """values, if each names one of fields: a misspelt name fails, as a NamedTuple's would."""
+    unknown = set(values).difference(field.attribute for field in fields)
+    if unknown:
+        raise TypeError(f"no field may be given as {', '.join(sorted(unknown))}")
+    return values
+
+
 class NewTodo(dict[str, Any]):
     """What a create asks for: a value for every field a client may give, by attribute
     name; those left out at their defaults."""
 
     def __init__(self, **values: Any) -> None:
-        super().__init__(_CREATE_DEFAULTS, **values)
+        super().__init__(_CREATE_DEFAULTS, **_only(CREATABLE, values))
 
 
 class TodoChanges(dict[str, Any]):
     """What an update asks for: the fields to change, by attribute name, and nothing else."""
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(_only(UPDATABLE, values))
 
 
 def utc_timestamp() -> str:

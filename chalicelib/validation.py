@@ -131,9 +131,11 @@ def parse_changes(raw_body: bytes | str | None) -> TodoChanges:
     if not body:
         raise InvalidRequest(_EMPTY_UPDATE)
     return TodoChanges(
-        (field.attribute, parse(field, body[field.json_name]))
-        for field, parse in _ON_UPDATE
-        if field.json_name in body
+        **{
+            field.attribute: parse(field, body[field.json_name])
+            for field, parse in _ON_UPDATE
+            if field.json_name in body
+        }
     )
 
 

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib import model
-from chalicelib.model import NewTodo, create_todo, is_todo_id, new_todo_id, utc_timestamp
+from chalicelib.model import (
+    NewTodo,
+    TodoChanges,
+    create_todo,
+    is_todo_id,
+    new_todo_id,
+    utc_timestamp,
+)
 
 # 2026-12-01T00:00:00.123456789Z
 NOW_NS = 1_796_083_200_123_456_789
@@ -25,6 +32,17 @@ def test_new_todos_start_at_version_1_with_equal_timestamps():
 def test_a_draft_holds_the_defaults_of_the_fields_it_leaves_out():
     assert NewTodo(text="x") == {"text": "x", "checked": False, "due_date": None}
     assert create_todo(NewTodo(text="x")).checked is False
+
+
+@pytest.mark.parametrize("values", [NewTodo, TodoChanges])
+def test_a_name_no_field_has_is_refused(values):
+    with pytest.raises(TypeError, match="chekced"):
+        values(text="x", chekced=True)
+
+
+def test_only_fields_an_update_may_change_are_changes():
+    with pytest.raises(TypeError, match="version"):
+        TodoChanges(version=7)
 
 
 def test_a_new_todo_keeps_its_due_date():
