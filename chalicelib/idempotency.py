@@ -10,7 +10,7 @@ import json
 import time
 from typing import NamedTuple
 
-from chalicelib.model import NewTodo
+from chalicelib.model import CREATABLE, NewTodo
 
 WINDOW_SECONDS = 24 * 60 * 60
 
@@ -29,9 +29,13 @@ def _digest(text: str) -> str:
 
 def idempotency_record(key: str, draft: NewTodo) -> IdempotencyRecord:
     # The parsed request, not its bytes: {"text": "a"} and {"checked": false, "text": "a"}
-    # ask for the same todo. Every field of the draft, so that a field added later can
-    # never make a different request pass for a repeat.
-    request = json.dumps(draft._asdict(), sort_keys=True)
+    # ask for the same todo. Every field a create may give, so that a field added later
+    # can never make a different request pass for a repeat; by JSON name, the API's
+    # contract, so that renaming an attribute cannot make a repeat pass for another.
+    # None (null) is left out: it is no value, as when absent, so a request without the
+    # fields added since is digested as before and its remembered repeat still matches.
+    given = {f.json_name: draft[f.attribute] for f in CREATABLE if draft[f.attribute] is not None}
+    request = json.dumps(given, sort_keys=True)
     now = int(time.time())
     return IdempotencyRecord(
         key_digest=_digest(key),

@@ -1,16 +1,20 @@
-"""Turns request bodies into domain values, or says exactly why not."""
+"""Turns request bodies into domain values, or says exactly why not.
+
+Which fields a body may hold, and what each may be, is the todo's declaration
+(chalicelib.model.Todo); this module words the refusals.
+"""
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, NamedTuple
 
 from chalicelib.errors import InvalidRequest, TodoNotFound, UnsupportedMediaType
-from chalicelib.model import TEXT_MAX_LENGTH, NewTodo, TodoChanges, is_todo_id
+from chalicelib.model import CREATABLE, UPDATABLE, Field, NewTodo, TodoChanges, is_todo_id
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
-_FIELDS = frozenset({"text", "checked"})
 _LIST_PARAMETERS = frozenset({"limit", "cursor", "checked"})
 # ASCII only: str.isdecimal() would also take digits of other scripts.
 _DIGITS = re.compile(r"[0-9]{1,3}")
@@ -18,6 +22,9 @@ _DIGITS = re.compile(r"[0-9]{1,3}")
 _ETAG = re.compile(r'"[1-9][0-9]{0,17}"')
 MAX_IF_MATCH_TAGS = 20
 _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")
+# RFC 3339's full-date, as JSON Schema's format "date" is. ASCII digits only: fromisoformat
+# alone would also take 20261224 and 2026-W52-4.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def require_json(content_type: str | None) -> None:
@@ -27,7 +34,7 @@ def require_json(content_type: str | None) -> None:
         raise UnsupportedMediaType
 
 
-def _json_object(raw_body: bytes | str | None) -> dict[str, Any]:
+def _json_object(raw_body: bytes | str | None, allowed: frozenset[str]) -> dict[str, Any]:
     if not raw_body:
         raise InvalidRequest("The request body must be a JSON object")
     try:
@@ -36,47 +43,99 @@ def _json_object(raw_body: bytes | str | None) -> dict[str, Any]:
         raise InvalidRequest("The request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object")
-    if not _FIELDS.issuperset(body):
-        unknown = sorted(set(body) - _FIELDS)
+    if not allowed.issuperset(body):
+        unknown = sorted(set(body) - allowed)
         raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
     return body
 
 
-def _text(value: Any) -> str:
+def _string(field: Field, value: Any) -> str:
+    name = field.json_name
     if not isinstance(value, str):
-        raise InvalidRequest("'text' must be a string")
-    if not value.strip():
-        raise InvalidRequest("'text' must not be empty or only white space")
-    if len(value) > TEXT_MAX_LENGTH:
-        raise InvalidRequest(f"'text' must be at most {TEXT_MAX_LENGTH} characters")
+        raise InvalidRequest(f"'{name}' must be a string")
+    if field.not_blank and not value.strip():
+        raise InvalidRequest(f"'{name}' must not be empty or only white space")
+    if field.max_length is not None and len(value) > field.max_length:
+        raise InvalidRequest(f"'{name}' must be at most {field.max_length} characters")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         # JSON can spell lone surrogates ("\\ud800") that no UTF-8 store accepts.
-        raise InvalidRequest("'text' must be valid Unicode") from None
+        raise InvalidRequest(f"'{name}' must be valid Unicode") from None
     return value
 
 
-def _checked(value: Any) -> bool:
+def _boolean(field: Field, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise InvalidRequest("'checked' must be true or false")
+        raise InvalidRequest(f"'{field.json_name}' must be true or false")
     return value
+
+
+def _date(field: Field, value: Any) -> str:
+    name = field.json_name
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        or_null = ", or null" if field.nullable else ""
+        raise InvalidRequest(f"'{name}' must be a date as YYYY-MM-DD{or_null}")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"'{name}' must be a real date; {value} is not one") from None
+    return value
+
+
+Parse = Callable[[Field, Any], Any]
+# Each format, or else JSON type, a client may give a field of. A settable field of
+# another fails here, at import, not on some request.
+_PARSERS: dict[str, Parse] = {"string": _string, "boolean": _boolean, "date": _date}
+
+
+def _parser(field: Field) -> Parse:
+    parse = _PARSERS[field.format or field.json_type]
+    return _or_null(parse) if field.nullable else parse
+
+
+def _or_null(parse: Parse) -> Parse:
+    def parse_or_null(field: Field, value: Any) -> Any:
+        return None if value is None else parse(field, value)
+
+    return parse_or_null
+
+
+_ON_CREATE = tuple((field, _parser(field)) for field in CREATABLE)
+_ON_UPDATE = tuple((field, _parser(field)) for field in UPDATABLE)
+_CREATE_NAMES = frozenset(field.json_name for field in CREATABLE)
+_UPDATE_NAMES = frozenset(field.json_name for field in UPDATABLE)
+
+
+def _in_words(names: list[str]) -> str:
+    quoted = [f"'{name}'" for name in names]
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+
+
+_EMPTY_UPDATE = f"Give at least one of {_in_words([f.json_name for f in UPDATABLE])} to change"
 
 
 def parse_new_todo(raw_body: bytes | str | None) -> NewTodo:
-    body = _json_object(raw_body)
-    if "text" not in body:
-        raise InvalidRequest("'text' is required")
-    return NewTodo(text=_text(body["text"]), checked=_checked(body.get("checked", False)))
+    body = _json_object(raw_body, _CREATE_NAMES)
+    values: dict[str, Any] = {}
+    for field, parse in _ON_CREATE:
+        if field.json_name in body:
+            values[field.attribute] = parse(field, body[field.json_name])
+        elif field.create == "required":
+            raise InvalidRequest(f"'{field.json_name}' is required")
+    return NewTodo(**values)
 
 
 def parse_changes(raw_body: bytes | str | None) -> TodoChanges:
-    body = _json_object(raw_body)
+    body = _json_object(raw_body, _UPDATE_NAMES)
     if not body:
-        raise InvalidRequest("Give at least one of 'text' and 'checked' to change")
+        raise InvalidRequest(_EMPTY_UPDATE)
     return TodoChanges(
-        text=_text(body["text"]) if "text" in body else None,
-        checked=_checked(body["checked"]) if "checked" in body else None,
+        **{
+            field.attribute: parse(field, body[field.json_name])
+            for field, parse in _ON_UPDATE
+            if field.json_name in body
+        }
     )
 
 

@@ -4,6 +4,8 @@ import * as auth from './auth.js';
 
 const DEFAULT_PAGE_SIZE = 20;
 const $ = (id) => document.getElementById(id);
+// A due date is a day, not an instant: read and written in UTC, no time zone moves it.
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
 
 const state = {
   config: null,
@@ -144,10 +146,18 @@ function renderRow(todo) {
   const text = row.querySelector('.text');
   text.htmlFor = id;
   text.textContent = todo.text;
+  const due = row.querySelector('.due');
+  due.hidden = !todo.dueDate;
+  if (todo.dueDate) {
+    due.dateTime = todo.dueDate;
+    due.textContent = `Due ${DAY.format(new Date(`${todo.dueDate}T00:00:00Z`))}`;
+  }
   row.querySelector('.edit').setAttribute('aria-label', `Edit “${todo.text}”`);
   row.querySelector('.delete').setAttribute('aria-label', `Delete “${todo.text}”`);
   row.querySelector('.edit-label').htmlFor = `${id}-edit`;
   row.querySelector('.edit-text').id = `${id}-edit`;
+  row.querySelector('.edit-due-label').htmlFor = `${id}-due`;
+  row.querySelector('.edit-due').id = `${id}-due`;
   wireRow(row);
   return row;
 }
@@ -216,6 +226,7 @@ function wireRow(row) {
   const form = row.querySelector('.edit-form');
   const view = row.querySelector('.view');
   const input = row.querySelector('.edit-text');
+  const dueInput = row.querySelector('.edit-due');
   const closeEditor = () => {
     form.hidden = true;
     view.hidden = false;
@@ -226,6 +237,7 @@ function wireRow(row) {
   ));
   row.querySelector('.edit').addEventListener('click', () => {
     input.value = current(row).text;
+    dueInput.value = current(row).dueDate ?? '';
     view.hidden = true;
     form.hidden = false;
     input.focus();
@@ -236,7 +248,8 @@ function wireRow(row) {
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    act(() => edit(current(row), input.value));
+    // An emptied date removes the due date (null), as the API reads it.
+    act(() => edit(current(row), { text: input.value, dueDate: dueInput.value || null }));
   });
   row.querySelector('.delete').addEventListener('click', () => act(() => remove(current(row))));
 }
@@ -263,9 +276,9 @@ async function toggle(todo, checkbox) {
   }
 }
 
-async function edit(todo, text) {
+async function edit(todo, changes) {
   await write(todo, async () => {
-    const updated = await state.api.update(todo, { text });
+    const updated = await state.api.update(todo, changes);
     replaceRow(updated);
     rowOf(updated).querySelector('.edit').focus();
     notify(`Saved “${updated.text}”.`);
@@ -284,14 +297,18 @@ async function remove(todo) {
 async function create(event) {
   event.preventDefault();
   const input = $('new-text');
+  const due = $('new-due');
   const button = event.submitter;
   if (button) button.disabled = true;
   try {
-    const todo = await state.api.create({ text: input.value });
+    const fields = { text: input.value };
+    if (due.value) fields.dueDate = due.value;
+    const todo = await state.api.create(fields);
     // Ids grow with time: while later pages are unread, the new todo belongs on one of them.
     if (!state.next && shown(todo)) addRow(todo);
     updateListState();
     input.value = '';
+    due.value = '';
     notify(`Added “${todo.text}”.`);
   } finally {
     if (button) button.disabled = false;

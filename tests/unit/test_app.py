@@ -1,5 +1,6 @@
 """The HTTP surface, through Chalice's test client on the local stage, against moto."""
 
+import hashlib
 import json
 import time
 
@@ -8,6 +9,7 @@ import pytest
 from chalicelib import aws
 from chalicelib.idempotency import WINDOW_SECONDS
 from chalicelib.model import TEXT_MAX_LENGTH
+from tests.support.items import ITEM_BEFORE_DUE_DATES
 
 
 def post_todo(client, headers, body):
@@ -47,9 +49,18 @@ def test_create_returns_the_todo_with_location_and_etag(client, alice):
     response = post_todo(client, alice, {"text": "Learn Serverless APIs"})
     assert response.status_code == 201
     todo = response.json_body
-    assert set(todo) == {"todoId", "text", "checked", "createdAt", "updatedAt", "version"}
+    assert set(todo) == {
+        "todoId",
+        "text",
+        "checked",
+        "createdAt",
+        "updatedAt",
+        "version",
+        "dueDate",
+    }
     assert todo["text"] == "Learn Serverless APIs"
     assert todo["checked"] is False
+    assert todo["dueDate"] is None
     assert todo["version"] == 1
     assert todo["createdAt"] == todo["updatedAt"]
     assert response.headers["Location"] == f"/todos/{todo['todoId']}"
@@ -60,6 +71,25 @@ def test_create_accepts_checked(client, alice):
     response = post_todo(client, alice, {"text": "done already", "checked": True})
     assert response.status_code == 201
     assert response.json_body["checked"] is True
+
+
+def test_a_due_date_is_created_read_listed_changed_kept_and_cleared(client, alice):
+    created = post_todo(client, alice, {"text": "Renew the passport", "dueDate": "2026-12-24"})
+    assert (created.status_code, created.json_body["dueDate"]) == (201, "2026-12-24")
+    path = f"/todos/{created.json_body['todoId']}"
+    assert client.http.get(path, headers=alice).json_body == created.json_body
+    assert client.http.get("/todos", headers=alice).json_body == [created.json_body]
+
+    def put(body):
+        response = client.http.put(path, headers=alice, body=json.dumps(body))
+        assert response.status_code == 200
+        assert client.http.get(path, headers=alice).json_body == response.json_body
+        return response.json_body
+
+    assert put({"dueDate": "2027-01-31"})["dueDate"] == "2027-01-31"
+    assert put({"checked": True})["dueDate"] == "2027-01-31"
+    cleared = put({"text": "Renewed", "dueDate": None})
+    assert (cleared["text"], cleared["dueDate"], cleared["version"]) == ("Renewed", None, 4)
 
 
 def test_created_todo_can_be_read_back(client, alice, alices_todo):
@@ -191,6 +221,11 @@ INVALID_CREATE_BODIES = [
     b'{"text": "ok", "todoId": "01a20fc8-3d99-7d70-9d88-dcfbbdd3913d"}',
     b'{"text": "\\ud800"}',
     json.dumps({"text": "x" * (TEXT_MAX_LENGTH + 1)}).encode(),
+    b'{"text": "ok", "dueDate": "2026-02-30"}',
+    b'{"text": "ok", "dueDate": "tomorrow"}',
+    b'{"text": "ok", "dueDate": "2026-12-24T10:00:00Z"}',
+    b'{"text": "ok", "dueDate": 20261224}',
+    b'{"text": "ok", "dueDate": false}',
 ]
 
 
@@ -207,7 +242,18 @@ def test_create_accepts_text_of_the_maximum_length(client, alice):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{}", b"[]", b"{bad", b'{"text": ""}', b'{"checked": "no"}', b'{"version": 7}'],
+    [
+        b"",
+        b"{}",
+        b"[]",
+        b"{bad",
+        b'{"text": ""}',
+        b'{"checked": "no"}',
+        b'{"version": 7}',
+        b'{"dueDate": "2026-13-01"}',
+        b'{"dueDate": ""}',
+        b'{"checked": true, "dueDate": 1}',
+    ],
 )
 def test_update_rejects_invalid_bodies_and_changes_nothing(client, alice, alices_todo, body):
     todo_id = alices_todo["todoId"]
@@ -489,6 +535,42 @@ class TestIdempotentCreate:
             self.post(client, alice, f"k{n}", {"text": f"t{n}"})
         listed = client.http.get("/todos", headers=alice).json_body
         assert [todo["text"] for todo in listed] == ["t0", "t1", "t2"]
+
+    def test_a_null_due_date_is_the_same_request_as_none_and_a_due_date_another(
+        self, client, alice
+    ):
+        first = self.post(client, alice, "k", {"text": "x"})
+        again = self.post(client, alice, "k", {"text": "x", "dueDate": None, "checked": False})
+        assert (again.status_code, again.json_body) == (201, first.json_body)
+        other = self.post(client, alice, "k", {"text": "x", "dueDate": "2026-12-24"})
+        assert_error(other, 422, "IdempotencyKeyReused")
+        assert len(client.http.get("/todos", headers=alice).json_body) == 1
+
+    def test_a_record_made_before_due_dates_still_replays(self, client, alice, dynamodb):
+        # As the API remembered a create of {"text": ..., "checked": true} with "old-key".
+        request = b'{"checked": true, "text": "older than due dates"}'
+        dynamodb.put_item(
+            TableName="todo-api-local",
+            Item={
+                "ownerId": {"S": "alice"},
+                "todoId": {"S": f"idempotency#{hashlib.sha256(b'old-key').hexdigest()}"},
+                "requestDigest": {"S": hashlib.sha256(request).hexdigest()},
+                "todo": {"M": ITEM_BEFORE_DUE_DATES},
+                "expiresAt": {"N": str(int(time.time()) + 3600)},
+            },
+        )
+        body = {"text": "older than due dates", "checked": True}
+        replay = self.post(client, alice, "old-key", body)
+        assert replay.status_code == 201
+        assert replay.json_body == {
+            "todoId": ITEM_BEFORE_DUE_DATES["todoId"]["S"],
+            **body,
+            "createdAt": "2026-11-24T22:58:30.937Z",
+            "updatedAt": "2026-11-24T22:58:30.937Z",
+            "version": 3,
+            "dueDate": None,
+        }
+        assert dynamodb.scan(TableName="todo-api-local")["Count"] == 1
 
     @pytest.mark.parametrize("key", ["", "x" * 129, "has space"])
     def test_a_malformed_key_is_400_and_creates_nothing(self, client, alice, key, dynamodb):

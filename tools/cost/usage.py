@@ -204,7 +204,7 @@ OPERATIONS: dict[str, Operation] = {
         "POST",
         "/todos",
         201,
-        lambda s, t: s.add(OWNER, t, idempotency_record(IDEMPOTENCY_KEY, NewTodo(TEXT))),
+        lambda s, t: s.add(OWNER, t, idempotency_record(IDEMPOTENCY_KEY, NewTodo(text=TEXT))),
     ),
     "update": Operation(
         "PUT",
@@ -230,7 +230,7 @@ def _stored_item(todo: Todo) -> Item:
 
 def perform(operation: str, page_items: int = DEFAULT_PAGE_ITEMS) -> Performed:
     """Runs the operation through TodoStore: the units it consumes, the body it answers."""
-    todo = create_todo(NewTodo(TEXT))
+    todo = create_todo(NewTodo(text=TEXT))
     meter = _MeteredDynamoDB(_stored_item(todo), page_items)
     result = OPERATIONS[operation].run(TodoStore(meter, TABLE), todo)
     return Performed(Units(meter.read_units, meter.write_units), _body(result, todo.todo_id))

@@ -143,6 +143,38 @@ def test_signs_in_creates_pages_filters_and_edits_with_the_keyboard(page, stack)
     assert stored["Write the browser tests"]["version"] == 2
 
 
+def test_a_due_date_is_set_when_adding_shown_changed_and_removed(page, stack):
+    user = "browser-ivy"
+    sign_in(page, stack, user)
+    page.get_by_label("New todo").fill("Renew the passport")
+    page.get_by_label("Due date (optional)").fill("2026-12-24")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("status")).to_have_text("Added “Renew the passport”.")
+    expect(page.get_by_label("Due date (optional)")).to_have_value("")
+    due = page.locator("#list li", has_text="Renew the passport").locator("time.due")
+    expect(due).to_have_text("Due Dec 24, 2026")
+    expect(due).to_have_attribute("datetime", "2026-12-24")
+    assert [todo["dueDate"] for todo in stored_todos(stack, user)] == ["2026-12-24"]
+
+    def edit_due_date(shown, new):
+        page.get_by_role("button", name="Edit “Renew the passport”").click()
+        editor = page.get_by_label("Due date (empty for none)").locator("visible=true")
+        expect(editor).to_have_value(shown)
+        editor.fill(new)
+        page.keyboard.press("Enter")
+
+    edit_due_date("2026-12-24", "2027-01-31")
+    expect(due).to_have_text("Due Jan 31, 2027")
+    assert [todo["dueDate"] for todo in stored_todos(stack, user)] == ["2027-01-31"]
+    edit_due_date("2027-01-31", "")
+    expect(due).to_be_hidden()
+    assert [todo["dueDate"] for todo in stored_todos(stack, user)] == [None]
+
+    add(page, "No date at all")
+    expect(page.locator("#list li", has_text="No date at all").locator("time.due")).to_be_hidden()
+    assert stored_todos(stack, user)[1]["dueDate"] is None
+
+
 def test_main_screen_fits_a_phone_and_is_the_readmes_screenshot(page, stack):
     sign_in(page, stack, "alice")
     for text in ("Learn Serverless APIs", "Try the web client", "Read docs/api.md"):

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib import model
-from chalicelib.model import NewTodo, create_todo, is_todo_id, new_todo_id, utc_timestamp
+from chalicelib.model import (
+    NewTodo,
+    TodoChanges,
+    create_todo,
+    is_todo_id,
+    new_todo_id,
+    utc_timestamp,
+)
 
 # 2026-12-01T00:00:00.123456789Z
 NOW_NS = 1_796_083_200_123_456_789
@@ -20,6 +27,32 @@ def test_new_todos_start_at_version_1_with_equal_timestamps():
     todo = create_todo(NewTodo(text="x", checked=True))
     assert (todo.text, todo.checked, todo.version) == ("x", True, 1)
     assert todo.created_at == todo.updated_at
+
+
+def test_a_draft_holds_the_defaults_of_the_fields_it_leaves_out():
+    assert NewTodo(text="x") == {"text": "x", "checked": False, "due_date": None}
+    assert create_todo(NewTodo(text="x")).checked is False
+
+
+@pytest.mark.parametrize("values", [NewTodo, TodoChanges])
+def test_a_name_no_field_has_is_refused(values):
+    with pytest.raises(TypeError, match="chekced"):
+        values(text="x", chekced=True)
+
+
+def test_only_fields_an_update_may_change_are_changes():
+    with pytest.raises(TypeError, match="version"):
+        TodoChanges(version=7)
+
+
+def test_a_new_todo_keeps_its_due_date():
+    assert create_todo(NewTodo(text="x", due_date="2026-12-24")).due_date == "2026-12-24"
+
+
+def test_a_field_whose_type_allows_none_is_nullable():
+    nullable = {field.json_name: field.nullable for field in model.FIELDS}
+    assert nullable == {name: name == "dueDate" for name in model.JSON_NAMES}
+    assert {field.json_name: field.json_type for field in model.FIELDS}["dueDate"] == "string"
 
 
 def test_ids_sort_in_creation_order():
@@ -100,4 +133,5 @@ def test_the_json_form_uses_the_original_field_names():
         "createdAt": todo.created_at,
         "updatedAt": todo.updated_at,
         "version": 1,
+        "dueDate": None,
     }

@@ -8,6 +8,7 @@ from chalicelib.errors import IdempotencyKeyReused, PreconditionFailed, TodoNotF
 from chalicelib.idempotency import idempotency_record
 from chalicelib.model import NewTodo, TodoChanges, create_todo
 from chalicelib.store import TTL_ATTRIBUTE, TodoStore
+from tests.support.items import ITEM_BEFORE_DUE_DATES
 from tests.support.stages import LOCAL
 
 TABLE = LOCAL["TABLE_NAME"]
@@ -37,6 +38,69 @@ def test_items_are_keyed_by_owner_and_todo_id(store, dynamodb):
     todo = stored(store, "alice")
     key = {"ownerId": {"S": "alice"}, "todoId": {"S": todo.todo_id}}
     assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["text"] == {"S": "a todo"}
+
+
+def test_an_item_holds_each_field_under_its_json_name_in_its_dynamodb_type(store, dynamodb):
+    todo = stored(store, "alice")
+    key = {"ownerId": {"S": "alice"}, "todoId": {"S": todo.todo_id}}
+    assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"] == {
+        **key,
+        "text": {"S": "a todo"},
+        "checked": {"BOOL": False},
+        "createdAt": {"S": todo.created_at},
+        "updatedAt": {"S": todo.updated_at},
+        "version": {"N": "1"},
+    }
+
+
+def test_a_due_date_is_a_string_attribute_and_none_is_no_attribute(store, dynamodb):
+    due = store.add("alice", create_todo(NewTodo(text="t", due_date="2026-12-24")))
+    key = {"ownerId": {"S": "alice"}, "todoId": {"S": due.todo_id}}
+    assert dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["dueDate"] == {"S": "2026-12-24"}
+    assert store.get("alice", due.todo_id) == due
+
+
+def test_an_item_stored_before_due_dates_reads_without_one(store, dynamodb):
+    dynamodb.put_item(TableName=TABLE, Item=ITEM_BEFORE_DUE_DATES)
+    todo = store.get("alice", ITEM_BEFORE_DUE_DATES["todoId"]["S"])
+    assert todo.due_date is None
+    assert todo.to_json()["dueDate"] is None
+    assert store.page("alice", limit=10).todos == [todo]
+
+
+def update_requests(dynamodb):
+    """The parameters of each UpdateItem the client sends from now on."""
+    sent = []
+    dynamodb.meta.events.register(
+        "before-call.dynamodb.UpdateItem",
+        lambda params, **_: sent.append(json.loads(params["body"])),
+    )
+    return sent
+
+
+def test_a_due_date_is_set_kept_and_removed_each_in_one_request(store, dynamodb):
+    todo = stored(store, "alice")
+    sent = update_requests(dynamodb)
+    assert store.update("alice", todo.todo_id, TodoChanges(due_date="2026-12-24")).due_date == (
+        "2026-12-24"
+    )
+    kept = store.update("alice", todo.todo_id, TodoChanges(checked=True))
+    assert (kept.due_date, kept.checked) == ("2026-12-24", True)
+    cleared = store.update("alice", todo.todo_id, TodoChanges(text="u", due_date=None))
+    assert (cleared.text, cleared.due_date, cleared.version) == ("u", None, 4)
+    key = {"ownerId": {"S": "alice"}, "todoId": {"S": todo.todo_id}}
+    assert "dueDate" not in dynamodb.get_item(TableName=TABLE, Key=key)["Item"]
+    assert len(sent) == 3
+    assert sent[2]["UpdateExpression"] == (
+        "SET #updatedAt = :updatedAt, #version = #version + :one, #text = :text REMOVE #dueDate"
+    )
+    assert ":dueDate" not in sent[2]["ExpressionAttributeValues"]
+
+
+def test_removing_a_due_date_that_is_not_there_still_bumps_the_version(store):
+    todo = stored(store, "alice")
+    updated = store.update("alice", todo.todo_id, TodoChanges(due_date=None), frozenset({1}))
+    assert (updated.due_date, updated.version) == (None, 2)
 
 
 def test_add_never_overwrites_an_existing_todo(store, dynamodb):
@@ -200,6 +264,26 @@ class TestAddOnce:
                 "alice", create_todo(NewTodo(text="y")), idempotency_record("k", NewTodo(text="y"))
             )
         assert item_count(dynamodb) == 2
+
+    def test_a_record_made_before_due_dates_replays_its_todo_without_one(self, store, dynamodb):
+        record = idempotency_record("k", NewTodo(text="older than due dates", checked=True))
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item={
+                "ownerId": {"S": "alice"},
+                "todoId": {"S": f"idempotency#{record.key_digest}"},
+                "requestDigest": {"S": record.request_digest},
+                "todo": {"M": ITEM_BEFORE_DUE_DATES},
+                TTL_ATTRIBUTE: {"N": str(record.expires_at)},
+            },
+        )
+        replayed = store.add("alice", create_todo(NewTodo(text="ignored")), record)
+        assert (replayed.todo_id, replayed.version, replayed.due_date) == (
+            ITEM_BEFORE_DUE_DATES["todoId"]["S"],
+            3,
+            None,
+        )
+        assert item_count(dynamodb) == 1
 
     def test_records_carry_the_ttl_attribute(self, store, dynamodb):
         record = idempotency_record("k", NewTodo(text="x"))

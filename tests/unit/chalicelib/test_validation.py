@@ -1,5 +1,7 @@
 """Request parsing: every bad input is an InvalidRequest (or, for ids, a TodoNotFound)."""
 
+import json
+
 import pytest
 
 from chalicelib.errors import InvalidRequest, TodoNotFound, UnsupportedMediaType
@@ -34,7 +36,7 @@ def test_a_new_todo_defaults_to_unchecked():
 
 
 def test_a_new_todo_keeps_its_text_as_given():
-    assert parse_new_todo(b'{"text": "  padded  "}').text == "  padded  "
+    assert parse_new_todo(b'{"text": "  padded  "}')["text"] == "  padded  "
 
 
 @pytest.mark.parametrize(
@@ -56,13 +58,63 @@ def test_invalid_new_todos_say_what_is_wrong(body, message):
 
 
 def test_changes_hold_only_the_given_fields():
-    assert parse_changes(b'{"checked": false}') == TodoChanges(text=None, checked=False)
-    assert parse_changes(b'{"text": "t"}') == TodoChanges(text="t", checked=None)
+    assert parse_changes(b'{"checked": false}') == TodoChanges(checked=False)
+    assert parse_changes(b'{"text": "t"}') == TodoChanges(text="t")
 
 
 def test_an_empty_update_is_rejected():
-    with pytest.raises(InvalidRequest, match="at least one"):
+    with pytest.raises(InvalidRequest, match="at least one of 'text', 'checked' and 'dueDate'"):
         parse_changes(b"{}")
+
+
+@pytest.mark.parametrize("due", ["2026-12-24", "2028-02-29", "0001-01-01", "9999-12-31", None])
+def test_a_due_date_is_a_calendar_date_or_null(due):
+    body = json.dumps({"text": "x", "dueDate": due}).encode()
+    assert parse_new_todo(body)["due_date"] == due
+    assert parse_changes(json.dumps({"dueDate": due}).encode()) == TodoChanges(due_date=due)
+
+
+def test_a_due_date_left_out_is_none_on_create_and_no_change_on_update():
+    assert parse_new_todo(b'{"text": "x"}')["due_date"] is None
+    assert "due_date" not in parse_changes(b'{"text": "x"}')
+
+
+NOT_A_DATE = "'dueDate' must be a date as YYYY-MM-DD, or null"
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("2026-02-30", "'dueDate' must be a real date; 2026-02-30 is not one"),
+        ("2025-02-29", "'dueDate' must be a real date; 2025-02-29 is not one"),
+        ("2026-13-01", "'dueDate' must be a real date; 2026-13-01 is not one"),
+        ("2026-00-10", "'dueDate' must be a real date; 2026-00-10 is not one"),
+        ("0000-01-01", "'dueDate' must be a real date; 0000-01-01 is not one"),
+        ("", NOT_A_DATE),
+        ("2026-2-3", NOT_A_DATE),
+        ("26-12-24", NOT_A_DATE),
+        ("20261224", NOT_A_DATE),
+        ("2026-W52-4", NOT_A_DATE),
+        ("2026-12-24T00:00:00Z", NOT_A_DATE),
+        (" 2026-12-24", NOT_A_DATE),
+        ("2026-12-24\n", NOT_A_DATE),
+        ("\uff12\uff10\uff12\uff16-12-24", NOT_A_DATE),  # full-width digits
+        ("24/12/2026", NOT_A_DATE),
+        (20261224, NOT_A_DATE),
+        (True, NOT_A_DATE),
+        (["2026-12-24"], NOT_A_DATE),
+        ({"date": "2026-12-24"}, NOT_A_DATE),
+    ],
+)
+def test_anything_else_as_a_due_date_says_what_is_wrong(due, message):
+    for parse, body in (
+        (parse_new_todo, {"text": "x", "dueDate": due}),
+        (parse_changes, {"dueDate": due}),
+    ):
+        with pytest.raises(InvalidRequest) as refused:
+            parse(json.dumps(body).encode())
+        assert refused.value.message == message
+        assert refused.value.code == "InvalidRequest"
 
 
 @pytest.mark.parametrize(

@@ -168,7 +168,7 @@ class TestDynamoDB:
         assert usage.perform("idempotent_create").units.write == 2 * (2 + 2)
 
     def test_a_list_reads_its_items_together_in_4_kib_units(self):
-        todo_bytes = usage.item_bytes(usage._stored_item(create_todo(NewTodo(usage.TEXT))))
+        todo_bytes = usage.item_bytes(usage._stored_item(create_todo(NewTodo(text=usage.TEXT))))
         items = 51
         expected = -(-items * todo_bytes // 4096) / 2
         assert expected > 1
