@@ -18,6 +18,12 @@ checks, chalice.local's gateway and authorizer); only the HTTP edge differs, bec
   a malformed one is a 400, one over API Gateway's 10 MB limit a 413, and chunked bodies,
   which it would misread as the next request, a 411;
 - answers malformed requests with http.server's HTML error pages: they are JSON;
+- takes an absolute-form target (`GET http://x/todos HTTP/1.1`) as its path for the route
+  and as a whole for the rest, so the API-key check missed it and `Location` and `Link`
+  named its origin: it is reduced to its path and query, as RFC 9112 lets a server do
+  (API Gateway serves one origin too), and any other target that is not a path is a 400;
+- logs each request line whole, query string included (where a client may have put a
+  token or an API key): the access log names the method and path alone;
 - listens with http.server's backlog of 5, so a burst of connections is refused: 128;
 - waits forever for a body promised and never sent: a connection idle for 30 s is closed.
 
@@ -37,8 +43,10 @@ import threading
 from email.message import Message
 from functools import partial
 from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
 from types import FrameType
 from typing import Any
+from urllib.parse import urlparse, urlsplit
 
 from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
@@ -111,6 +119,41 @@ def gateway_cors_headers(app: Chalice) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origins.pop()} if origins else {}
 
 
+def origin_form(target: str) -> str:
+    """The request target as a path and query. An absolute-form target keeps its path and
+    query only; raises EdgeError for a target that is neither."""
+    if target.startswith("/"):
+        return target
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # an authority urlsplit cannot read, such as "http://[x"
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise EdgeError(
+            HTTPStatus.BAD_REQUEST, "InvalidRequest", "The request target must be a path"
+        )
+    path = "/" + parts.path.lstrip("/")  # as http.server reduces a path's leading //
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def logged_path(target: str) -> str:
+    """What the access log names of a request target: its path, never its query."""
+    try:
+        return urlsplit(target).path or "-"
+    except ValueError:
+        return "-"
+
+
+class PathOnlyAccessLog(BaseHTTPRequestHandler):
+    """An access log of method, path and status: the query string, where a client may put a
+    token or an API key, and a request line refused as malformed are left out."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # command is None until the request line has been read as one.
+        line = f"{self.command} {logged_path(self.path)}" if self.command else "-"
+        self.log_message('"%s" %s %s', line, str(int(code)) if code != "-" else code, size)
+
+
 class Server(ThreadedHTTPServer):
     # The listen backlog: connections the kernel holds until the server accepts them.
     # Past it, a client's connection is reset (macOS, BSD) or held up for a second (Linux).
@@ -128,7 +171,7 @@ def check_api_key(method: str, path: str, headers: Message, api_key: str | None)
         raise EdgeError(HTTPStatus.FORBIDDEN, "Forbidden", "Forbidden")
 
 
-class RequestHandler(ChaliceRequestHandler):
+class RequestHandler(PathOnlyAccessLog, ChaliceRequestHandler):
     """chalice.local's handler, with the edge's answers in front of it (module docstring)."""
 
     # Seconds a connection may sit idle, mid-request included, before it is closed.
@@ -161,6 +204,7 @@ class RequestHandler(ChaliceRequestHandler):
         if not super().parse_request():
             return False
         try:
+            self.path = origin_form(self.path)
             check_body_framing(self.headers)
             self.check_path()
             check_api_key(self.command, self.path, self.headers, self.api_key)
@@ -171,6 +215,10 @@ class RequestHandler(ChaliceRequestHandler):
 
     def check_path(self) -> None:
         try:
+            # chalice.local reads the path with urlparse, which would route /todos;x
+            # (parameters) and /todos#x (a fragment) as /todos: they are no route's.
+            if urlparse(self.path).path != self.path.partition("?")[0]:
+                raise ValueError(self.path)
             self.routes.match_route(self.path)
         except ValueError:
             raise EdgeError(HTTPStatus.NOT_FOUND, NOT_FOUND["code"], NOT_FOUND["message"]) from None

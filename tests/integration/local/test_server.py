@@ -321,3 +321,45 @@ def test_a_signal_stops_the_server_and_frees_its_port(
     finally:
         if own.process.poll() is None:
             own.process.kill()
+
+
+def get_raw(server: Server, target: str) -> bytes:
+    """A GET of target exactly as written, on a connection of its own."""
+    return server.exchange(
+        f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://x/todos", "HTTP://x/todos?limit=1", "https://user@x:1/todos/abc", "http://x//todos"],
+)
+def test_with_api_keys_an_absolute_form_target_needs_the_key_too(keyed_server, target):
+    status, headers, body = parse(get_raw(keyed_server, target))
+    assert (status, body["message"]) == (403, "Forbidden")
+    assert headers["access-control-allow-origin"] == ORIGIN
+
+
+@pytest.mark.parametrize("target", ["http:/todos", "x/todos", "*", "mailto:todos", "http://[x/"])
+def test_a_target_that_is_neither_a_path_nor_an_absolute_url_is_a_400(keyed_server, target):
+    status, _, body = parse(get_raw(keyed_server, target))
+    assert (status, body["code"]) == (400, "InvalidRequest")
+
+
+@pytest.mark.parametrize("path", ["/todos;x", "/todos#x", "/health;x"])
+def test_a_path_chalice_would_read_as_another_route_is_a_404(server, path):
+    status, _, body = parse(get_raw(server, path))
+    assert (status, body["code"]) == (404, "NotFound")
+
+
+def test_the_access_log_names_paths_without_their_query_strings(tmp_path):
+    secret = "s3cret-in-a-query"
+    for started in serving(tmp_path / "server.log"):
+        started.get(f"/health?token={secret}")
+        started.get(f"/todos?x-api-key={secret}")
+        get_raw(started, f"http://x/health?k={secret}")
+        started.exchange(f"GET /x?k={secret} HTTP/1.x\r\n\r\n".encode())
+        log = started.log_path.read_text()
+        assert secret not in log
+        assert '"GET /health" 200' in log
+        assert '"GET /todos" 401' in log

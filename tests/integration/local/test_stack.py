@@ -6,6 +6,8 @@ the whole group and checks that it left nothing behind: exit code 0, no process 
 group, the port free again. Nothing here leaves 127.0.0.1 or talks to AWS.
 """
 
+import http.client
+import json
 import signal
 import subprocess
 
@@ -132,6 +134,32 @@ def test_make_run_started_with_sigint_ignored_still_stops_on_ctrl_c(start_stack)
     # process of the stack unless it installs its own handling.
     stack = start_stack(stack_environment(), prefix=SIGINT_IGNORED)
     assert_stops_cleanly(stack, signal.SIGINT)
+
+
+def absolute_form(stack, method, url, token, body=None):
+    """One request whose target is an absolute URL, as a client talking to a proxy sends."""
+    connection = http.client.HTTPConnection(HOST, stack.port, timeout=5)
+    try:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        connection.request(method, url, body=body and json.dumps(body), headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def test_an_absolute_form_target_gets_the_apis_own_location_and_link(start_stack):
+    stack = start_stack(stack_environment())
+    token = issue_token("alice")
+    for text in ("one", "two"):
+        status, headers, body = absolute_form(
+            stack, "POST", "http://evil.example/todos", token, {"text": text}
+        )
+        assert status == 201, body
+        assert headers["Location"] == f"/todos/{json.loads(body)['todoId']}"
+    status, headers, _ = absolute_form(stack, "GET", "https://evil.example/todos?limit=1", token)
+    assert status == 200
+    assert headers["Link"].startswith("</todos?limit=1&cursor=")
 
 
 @pytest.fixture
