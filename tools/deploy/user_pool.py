@@ -58,8 +58,8 @@ class PoolDefinition:
     advanced_security: str = "OFF"
     self_sign_up: bool = True
     tags: dict[str, str] = field(default_factory=dict)
-    # Only the local stack, which has no hosted UI: the web client signs in with the
-    # password itself (InitiateAuth USER_PASSWORD_AUTH).
+    # Only the local stack, whose stand-in for the hosted UI (tools.local.hosted_ui) checks
+    # the password with InitiateAuth USER_PASSWORD_AUTH.
     password_sign_in: bool = False
 
     @property

@@ -5,6 +5,8 @@ one step. moto checks and writes in several steps without a lock, so two concurr
 conditional writes could both pass their check. The emulator therefore serves one
 request at a time, which is what the API's concurrency guarantees need to hold
 locally as they do in AWS.
+
+Only boto3 and the like reach it: no browser, and no other Host (tools.local.loopback).
 """
 
 from collections.abc import Callable, Iterable
@@ -17,6 +19,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import make_server
+
+from tools.local.loopback import NoBrowsers
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -34,9 +38,11 @@ class _OneRequestAtATime:
 class Emulator:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        guard = NoBrowsers(app)
         self._server = make_server(
-            host, port, app, threaded=True, request_handler=MotoRequestHandler
+            host, port, guard, threaded=True, request_handler=MotoRequestHandler
         )
+        guard.serve_on(self._server.server_address[1])
         self._thread = Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -9,7 +9,7 @@ import boto3
 
 from tools.deploy.user_pool import PoolDefinition, domain_prefix, issuer, provision_pool
 
-LOCAL_REGION = "us-east-1"  # moto routes unsigned Cognito calls (a browser's) to us-east-1
+LOCAL_REGION = "us-east-1"  # moto's default region
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,6 @@ class LocalPool:
             # moto's access tokens carry the scope aws.cognito.signin.user.admin alone,
             # whatever the client asks for: requiring todos/* would refuse them all.
             "REQUIRE_SCOPES": "false",
-        }
-
-    def browser(self) -> dict[str, str]:
-        """What a browser client needs to sign in against this pool (InitiateAuth)."""
-        return {
-            "region": self.region,
-            "userPoolId": self.pool_id,
-            "clientId": self.client_id,
-            "endpoint": self.endpoint,
         }
 
     def add_user(self, email: str, password: str) -> str:

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tools import PROJECT_DIR
 from tools.local.hosted_ui import AUTHORIZE_PATH, OAUTH_TOKEN_PATH, HostedUi, OAuthError
+from tools.local.loopback import own_hosts
 from tools.local.server import EdgeError, check_body_framing
 from tools.local.token import LIFETIME_SECONDS, issue_token
 
@@ -146,7 +147,7 @@ class WebServer:
 
     @property
     def allowed_hosts(self) -> frozenset[str]:
-        return frozenset({f"{HOST}:{self.port}", f"localhost:{self.port}"})
+        return own_hosts(self.port)
 
     def config(self) -> dict[str, Any]:
         api = {"apiUrl": self.api_url} | ({"apiKey": self.api_key} if self.api_key else {})

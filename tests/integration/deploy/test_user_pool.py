@@ -71,12 +71,6 @@ def test_the_local_pool_is_made_once_and_its_users_tokens_are_accepted(server, m
     again = local_user_pool.local_pool(server, "http://127.0.0.1:8001")
     assert (again.pool_id, again.client_id) == (pool.pool_id, pool.client_id)
     assert len(pool.idp.list_user_pools(MaxResults=60)["UserPools"]) == 1
-    assert pool.browser() == {
-        "region": "us-east-1",
-        "userPoolId": pool.pool_id,
-        "clientId": pool.client_id,
-        "endpoint": server,
-    }
     client = pool.idp.describe_user_pool_client(UserPoolId=pool.pool_id, ClientId=pool.client_id)
     assert client["UserPoolClient"]["CallbackURLs"] == ["http://127.0.0.1:8001/"]
 

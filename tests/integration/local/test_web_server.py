@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.support.stack import HOST, free_port, loopback_session
 from tools.deploy.stage import environment
+from tools.local.emulator import Emulator
 from tools.local.hosted_ui import HostedUi, s256
 from tools.local.user_pool import local_pool
 from tools.local.web_server import MAX_TTL_SECONDS, WEB_DIR, WebServer
@@ -351,13 +351,12 @@ VERIFIER = "a-verifier-of-forty-three-or-more-characters-0123"
 
 @pytest.fixture(scope="module")
 def hosted():
-    """A WebServer whose sign-in is the hosted UI's stand-in, on a pool in moto's server."""
-    moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
-    moto.start()
+    """A WebServer whose sign-in is the hosted UI's stand-in, on a pool in the emulator."""
+    emulator = Emulator()
+    emulator.start()
     try:
-        host, moto_port = moto.get_host_and_port()
         port = free_port()
-        pool = local_pool(f"http://{host}:{moto_port}", f"http://{HOST}:{port}")
+        pool = local_pool(emulator.endpoint, f"http://{HOST}:{port}")
         pool.add_user(EMAIL, PASSWORD)
         server = WebServer(API_URL, {}, port=port, hosted_ui=HostedUi(pool.idp, pool.client_id))
         server.start()
@@ -365,7 +364,7 @@ def hosted():
         yield server
         server.stop()
     finally:
-        moto.stop()
+        emulator.stop()
 
 
 def authorize_query(server, **overrides):

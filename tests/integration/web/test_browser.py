@@ -344,6 +344,35 @@ def test_the_page_reads_the_apis_headers_and_errors_across_origins(page, stack):
     assert seen["refused"]["status"] == 403
 
 
+SCAN_THE_TABLE = """async ({ endpoint, table }) => {
+  try {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'X-Amz-Target': 'DynamoDB_20120810.Scan',
+        'Content-Type': 'application/x-amz-json-1.0',
+        Authorization: 'AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, '
+          + 'SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify({ TableName: table }),
+    });
+    return `read: ${response.status} ${await response.text()}`;
+  } catch {
+    return 'refused';
+  }
+}"""
+
+
+def test_a_page_of_another_origin_cannot_read_the_emulator(page, stack):
+    add_todo = stack.request("POST", "/todos", token_for("browser-ida"), json={"text": "Private"})
+    assert add_todo.status_code == 201, add_todo.text
+    [endpoint] = re.findall(r"^DynamoDB: (\S+)$", stack.output(), re.MULTILINE)
+    # Any page of a loopback origin the emulator is not: here, a document of the API's.
+    page.goto(stack.base_url + "/health")
+    seen = page.evaluate(SCAN_THE_TABLE, {"endpoint": endpoint, "table": LOCAL["TABLE_NAME"]})
+    assert seen == "refused"
+
+
 def pkce_challenge(verifier):
     digest = hashlib.sha256(verifier.encode()).digest()
     return urlsafe_b64encode(digest).rstrip(b"=").decode()
