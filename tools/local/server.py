@@ -119,6 +119,16 @@ def gateway_cors_headers(app: Chalice) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origins.pop()} if origins else {}
 
 
+def refusal(code: int) -> EdgeError:
+    """One of http.server's own refusals (a malformed request line, headers too long...),
+    which it would answer with an HTML page quoting the request back: the status's phrase
+    alone, as JSON, says enough. Before sending it, set the handler's request_version to
+    its protocol_version: refusing a request line, http.server has not taken its version,
+    and would answer as HTTP/0.9 does, with no status line and no headers."""
+    status = HTTPStatus(code)
+    return EdgeError(status, "".join(status.phrase.split()), status.phrase)
+
+
 def origin_form(target: str) -> str:
     """The request target as a path and query. An absolute-form target keeps its path and
     query only; raises EdgeError for a target that is neither."""
@@ -224,13 +234,8 @@ class RequestHandler(PathOnlyAccessLog, ChaliceRequestHandler):
             raise EdgeError(HTTPStatus.NOT_FOUND, NOT_FOUND["code"], NOT_FOUND["message"]) from None
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # http.server's own refusals (a malformed request line, headers too long...)
-        # quote the request back in HTML; the status's phrase alone, as JSON, says enough.
-        status = HTTPStatus(code)
-        # Refusing a request line, http.server has not taken its version, and would answer
-        # as HTTP/0.9 does: with no status line and no headers.
         self.request_version = self.protocol_version
-        self.send_edge_error(EdgeError(status, "".join(status.phrase.split()), status.phrase))
+        self.send_edge_error(refusal(code))
 
     def send_edge_error(self, error: EdgeError) -> None:
         self.log_error("code %d, %s", error.status, error.body["code"])

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from tools import PROJECT_DIR
 from tools.local.hosted_ui import AUTHORIZE_PATH, OAUTH_TOKEN_PATH, HostedUi, OAuthError
 from tools.local.loopback import own_hosts
-from tools.local.server import EdgeError, check_body_framing
+from tools.local.server import EdgeError, PathOnlyAccessLog, check_body_framing, refusal
 from tools.local.token import LIFETIME_SECONDS, issue_token
 
 WEB_DIR = PROJECT_DIR / "web"
@@ -182,16 +182,20 @@ class WebServer:
         """The file under root a URL path names; 404 for anything else, directories
         (no listing), hidden files and paths that lead out of root included."""
         relative = unquote(url_path).lstrip("/") or "index.html"
+        not_found = EdgeError(HTTPStatus.NOT_FOUND, "NotFound", "No such file")
         if "\x00" in relative:
-            raise EdgeError(HTTPStatus.NOT_FOUND, "NotFound", "No such file")
-        candidate = (self.root / relative).resolve()
-        if (
-            not candidate.is_relative_to(self.root)
-            or any(part.startswith(".") for part in candidate.relative_to(self.root).parts)
-            or not candidate.is_file()
-            or candidate.suffix not in CONTENT_TYPES
-        ):
-            raise EdgeError(HTTPStatus.NOT_FOUND, "NotFound", "No such file")
+            raise not_found
+        try:
+            candidate = (self.root / relative).resolve()
+            if (
+                not candidate.is_relative_to(self.root)
+                or any(part.startswith(".") for part in candidate.relative_to(self.root).parts)
+                or not candidate.is_file()
+                or candidate.suffix not in CONTENT_TYPES
+            ):
+                raise not_found
+        except OSError:  # a name too long for a file name, for one
+            raise not_found from None
         return candidate
 
     def start(self) -> str:
@@ -226,7 +230,7 @@ def single_values(query: str | bytes) -> dict[str, str]:
     return {name: given[0] for name, given in values.items()}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(PathOnlyAccessLog):
     server_app: WebServer
 
     def version_string(self) -> str:
@@ -250,12 +254,25 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, route: Callable[[], Answer], body: bool) -> None:
         try:
             self._check_host()
-            status, content_type, content, headers = route()
+            answer = route()
         except EdgeError as error:
-            status, content_type, headers = error.status, "application/json", {}
-            content = json.dumps(error.body).encode()
-            if error.status == HTTPStatus.METHOD_NOT_ALLOWED:
-                headers = {"Allow": self.server_app.routes().get(self._path(), "GET, HEAD")}
+            answer = self._error(error)
+        self._send(answer, body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server's own refusals: JSON, with the headers of every other answer.
+        self.request_version = self.protocol_version
+        self.close_connection = True
+        self._send(self._error(refusal(code)), body=self.command != "HEAD")
+
+    def _error(self, error: EdgeError) -> Answer:
+        headers = {}
+        if error.status == HTTPStatus.METHOD_NOT_ALLOWED:
+            headers = {"Allow": self.server_app.routes().get(self._path(), "GET, HEAD")}
+        return error.status, "application/json", json.dumps(error.body).encode(), headers
+
+    def _send(self, answer: Answer, body: bool) -> None:
+        status, content_type, content, headers = answer
         self.send_response(status)
         for name, value in {
             **self._safe_headers(),

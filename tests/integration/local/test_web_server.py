@@ -6,7 +6,9 @@ token endpoint, and the stand-in for Cognito's hosted UI on a user pool in moto'
 """
 
 import http.client
+import io
 import json
+import socket
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -125,9 +127,14 @@ def test_config_names_the_api_and_the_local_sign_in(web, session):
 )
 def test_every_answer_carries_the_csp_nosniff_and_no_store(web, session, method, path, body):
     response = session.request(method, web.url + path, json=body, timeout=5)
+    assert_the_servers_headers(response.headers)
+
+
+def assert_the_servers_headers(headers):
+    """What every answer of the web server carries, whatever it answers."""
     directives = dict(
         directive.strip().split(" ", 1)
-        for directive in response.headers["Content-Security-Policy"].split(";")
+        for directive in headers["Content-Security-Policy"].split(";")
     )
     assert directives == {
         "default-src": "'none'",
@@ -140,11 +147,11 @@ def test_every_answer_carries_the_csp_nosniff_and_no_store(web, session, method,
         "base-uri": "'none'",
         "frame-ancestors": "'none'",
     }
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["Server"] == "todo-web"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Server"] == "todo-web"
 
 
 @pytest.mark.parametrize(
@@ -169,6 +176,70 @@ def test_nothing_outside_the_clients_own_files_is_served(site, path):
     assert SECRET_TEXT.encode() not in body
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body)["code"] == "NotFound"
+
+
+@pytest.mark.parametrize("length", [255, 256, 4096])
+def test_a_path_segment_too_long_for_a_file_name_is_a_json_404(web, length):
+    # 255 characters is the longest file name most file systems take.
+    status, headers, body = raw_request(web, "GET", "/" + "a" * (length - 3) + ".js")
+    assert status == 404
+    assert json.loads(body)["code"] == "NotFound"
+    assert_the_servers_headers(headers)
+    assert raw_request(web, "GET", "/app.js")[0] == 200
+
+
+def exchange(server, raw):
+    """Sends raw bytes on a connection of its own; all the server answers until it closes."""
+    with socket.create_connection((HOST, server.port), timeout=5) as sock:
+        sock.sendall(raw)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        return received
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"GARBAGE\r\n", 400),
+        (b"GET /?secret=hunter2 HTTP/1.1 x\r\n", 400),
+        (b"POST /?secret=hunter2\r\n", 400),
+        (b"BREW /?secret=hunter2 HTTP/1.1\r\n", 501),
+        (b"GET /?secret=hunter2 HTTP/9.9\r\n", 505),
+        (b"GET /?secret=hunter2" + b"2" * 70000 + b" HTTP/1.1\r\n", 414),
+        (b"GET / HTTP/1.1\r\nX-Secret: hunter2" + b"2" * 70000 + b"\r\n", 431),
+        (b"GET / HTTP/1.1\r\n" + b"X-Secret: hunter2\r\n" * 101, 431),
+    ],
+)
+def test_a_malformed_request_is_json_with_the_servers_headers_and_quotes_nothing(web, head, status):
+    response = exchange(web, head + f"Host: {HOST}:{web.port}\r\n\r\n".encode())
+    message = http.client.HTTPResponse(FakeSocket(response))
+    message.begin()
+    body = message.read()
+    assert message.status == status
+    assert message.headers["Content-Type"] == "application/json"
+    assert set(json.loads(body)) == {"message", "code"}
+    assert_the_servers_headers(message.headers)
+    assert b"hunter2" not in response
+
+
+class FakeSocket:
+    """Raw bytes received, as http.client reads a response from a socket."""
+
+    def __init__(self, data):
+        self._file = io.BytesIO(data)
+
+    def makefile(self, *_args, **_kwargs):
+        return self._file
+
+
+def test_the_access_log_names_paths_without_their_query_strings(web, capfd):
+    for path in ("/?code=s3cret-code", "/app.js?token=s3cret-token"):
+        raw_request(web, "GET", path)
+    exchange(web, b"GET /?k=s3cret-line HTTP/1.x\r\n\r\n")
+    log = capfd.readouterr().err
+    assert "s3cret" not in log
+    assert '"GET /app.js" 200' in log
 
 
 @pytest.mark.parametrize("path", ["/sub", "/sub/", "/sub/."])
