@@ -59,8 +59,10 @@ class TodoNotFound(TodoApiError):
     status = 404
     code = "TodoNotFound"
 
-    def __init__(self, todo_id: str) -> None:
-        super().__init__(f"Todo with ID {todo_id} not found")
+    def __init__(self, todo_id: str | None = None) -> None:
+        # Without an id: one that is no todo id at all, which is the client's own text, of
+        # any length, and not the API's to repeat.
+        super().__init__(f"Todo with ID {todo_id} not found" if todo_id else "No todo has this ID")
 
 
 class IdempotencyConflict(TodoApiError):

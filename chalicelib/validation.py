@@ -25,6 +25,9 @@ _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")
 # RFC 3339's full-date, as JSON Schema's format "date" is. ASCII digits only: fromisoformat
 # alone would also take 20261224 and 2026-W52-4.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# How many unknown names a refusal lists, and how much of each.
+_NAMES_SHOWN = 5
+_NAME_CHARS = 40
 
 
 def require_json(content_type: str | None) -> None:
@@ -44,9 +47,20 @@ def _json_object(raw_body: bytes | str | None, allowed: frozenset[str]) -> dict[
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object")
     if not allowed.issuperset(body):
-        unknown = sorted(set(body) - allowed)
-        raise InvalidRequest(f"Unknown field(s): {', '.join(unknown)}")
+        raise InvalidRequest(f"Unknown field(s): {_some_names(set(body) - allowed)}")
     return body
+
+
+def _some_names(names: set[str]) -> str:
+    """The first few names, in order, each cut short: a request may send thousands of
+    names, each of any length, and a refusal need not repeat them all."""
+    ordered = sorted(names)
+    shown = [
+        name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1] + "…"
+        for name in ordered[:_NAMES_SHOWN]
+    ]
+    more = len(ordered) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def _string(field: Field, value: Any) -> str:
@@ -142,7 +156,7 @@ def parse_changes(raw_body: bytes | str | None) -> TodoChanges:
 def parse_todo_id(value: str) -> str:
     """The id from a URL; one that no todo can have is not found, without asking the store."""
     if not is_todo_id(value):
-        raise TodoNotFound(value)
+        raise TodoNotFound
     return value
 
 
@@ -170,9 +184,9 @@ def _checked_filter(raw: str | None) -> bool | None:
 
 def _single_values(parameters: Mapping[str, list[str]]) -> dict[str, str]:
     """Each parameter's one value: a repeated one would have all but one go unchecked."""
-    unknown = sorted(set(parameters) - _LIST_PARAMETERS)
+    unknown = set(parameters) - _LIST_PARAMETERS
     if unknown:
-        raise InvalidRequest(f"Unknown query parameter(s): {', '.join(unknown)}")
+        raise InvalidRequest(f"Unknown query parameter(s): {_some_names(unknown)}")
     repeated = sorted(name for name, values in parameters.items() if len(values) != 1)
     if repeated:
         raise InvalidRequest(f"Query parameter(s) given more than once: {', '.join(repeated)}")

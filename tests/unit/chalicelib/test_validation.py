@@ -148,6 +148,34 @@ def test_unknown_query_parameters_are_rejected():
         parse_list_query({"limt": ["5"]})
 
 
+def many_long_names(count=1000):
+    return [f"{index:04d}" + "x" * 5000 for index in range(count)]
+
+
+@pytest.mark.parametrize(
+    "refuse",
+    [
+        lambda names: parse_list_query({name: ["1"] for name in names}),
+        lambda names: parse_new_todo(json.dumps({"text": "t", **dict.fromkeys(names, 1)})),
+        lambda names: parse_changes(json.dumps(dict.fromkeys(names, 1))),
+    ],
+    ids=["query", "create", "update"],
+)
+def test_an_unknown_name_message_is_bounded_however_many_and_long_the_names(refuse):
+    with pytest.raises(InvalidRequest) as refused:
+        refuse(many_long_names())
+    message = refused.value.message
+    assert len(message) <= 300, message
+    assert "0000xxx" in message
+    assert "…" in message
+    assert message.endswith("and 995 more")
+
+
+def test_an_unknown_name_message_lists_a_few_short_names_whole():
+    with pytest.raises(InvalidRequest, match=r"^Unknown query parameter\(s\): a, b$"):
+        parse_list_query({"b": ["1"], "a": ["1"]})
+
+
 def test_an_empty_cursor_is_rejected():
     with pytest.raises(InvalidRequest, match="'cursor'"):
         parse_list_query({"cursor": [""]})
@@ -214,3 +242,11 @@ def test_a_uuid7_is_a_todo_id():
 def test_anything_else_is_not_found(value):
     with pytest.raises(TodoNotFound):
         parse_todo_id(value)
+
+
+@pytest.mark.parametrize("value", ["abc", "x" * 100_000, "<script>alert(1)</script>"])
+def test_an_id_that_is_not_a_todo_id_is_not_echoed(value):
+    with pytest.raises(TodoNotFound) as refused:
+        parse_todo_id(value)
+    assert value not in refused.value.message
+    assert len(refused.value.message) < 100
