@@ -10,6 +10,7 @@ import http.client
 import json
 import signal
 import subprocess
+from urllib.parse import urljoin
 
 import boto3
 import pytest
@@ -125,6 +126,10 @@ def test_make_run_serves_the_crud_api_with_auth_and_cors_and_stops_cleanly_on_si
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"].split(",")
+
+    # The document names the API that serves it, on whatever port.
+    document = stack.request("GET", "/openapi.json")
+    assert urljoin(document.url, document.json()["servers"][0]["url"]) == stack.base_url + "/"
 
     assert_stops_cleanly(stack)
 

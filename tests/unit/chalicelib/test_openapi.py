@@ -11,6 +11,7 @@ declared statuses, headers and bodies.
 import json
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -397,3 +398,20 @@ def test_the_text_pattern_calls_blank_exactly_what_the_app_calls_blank():
         except InvalidRequest:
             accepted = False
         assert text.is_valid(character) == accepted, hex(code_point)
+
+
+@pytest.mark.parametrize(
+    ("document_url", "api_url"),
+    [
+        ("http://127.0.0.1:49152/openapi.json", "http://127.0.0.1:49152/"),
+        (
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/api/openapi.json",
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/api/",
+        ),
+        ("https://todo.example.com/v1/openapi.json", "https://todo.example.com/v1/"),
+    ],
+)
+def test_the_first_server_is_the_api_that_serves_the_document(document_url, api_url):
+    """Whatever port `make run` serves on, whatever stage path or custom domain a gateway
+    has: the API is where the document came from."""
+    assert urljoin(document_url, DOCUMENT["servers"][0]["url"]) == api_url
