@@ -25,8 +25,13 @@ function pageSize() {
   return asked >= 1 && asked <= 100 ? asked : DEFAULT_PAGE_SIZE;
 }
 
-function notify(text) {
+function clearMessages() {
+  $('notice').textContent = '';
   $('problem').textContent = '';
+}
+
+function notify(text) {
+  clearMessages();
   $('notice').textContent = text;
 }
 
@@ -38,8 +43,19 @@ function describe(error, text) {
 }
 
 function complain(error, text) {
-  $('notice').textContent = '';
+  clearMessages();
   $('problem').textContent = describe(error, text);
+}
+
+/**
+ * The text a todo may have, or null after saying why not and returning to the field. The
+ * API refuses only white space too; said here first, it is said plainly, without a code.
+ */
+function todoText(input) {
+  if (input.value.trim()) return input.value;
+  complain({ message: 'Write what the todo is: it cannot be only spaces.' });
+  input.focus();
+  return null;
 }
 
 /** Every user action: its error is shown, and a refused token means signing in again. */
@@ -101,9 +117,13 @@ function shown(todo) {
   return filter === undefined || todo.checked === filter;
 }
 
+// What an empty list says, by the filter's value.
+const EMPTY = { '': 'No todos yet.', false: 'No open todos.', true: 'No done todos.' };
+
 function updateListState() {
   $('more').hidden = !state.next;
   $('empty').hidden = state.todos.size > 0 || Boolean(state.next);
+  $('empty').textContent = EMPTY[$('filter').value];
 }
 
 async function reload() {
@@ -119,7 +139,12 @@ async function loadPage(query) {
   $('list').setAttribute('aria-busy', 'true');
   $('more').disabled = true;
   try {
-    const page = await state.api.list(query);
+    let page = await state.api.list(query);
+    // Filtered, a page may hold none of the todos it read (the API pages before it
+    // filters): read on until one shows some or none follow, never a blank list and "More".
+    while (page.todos.length === 0 && page.next && listing === state.listing) {
+      page = await state.api.list({ next: page.next });
+    }
     // A page of a listing since replaced (the filter changed meanwhile) is not shown.
     if (listing !== state.listing) return;
     page.todos.forEach(addRow);
@@ -248,8 +273,9 @@ function wireRow(row) {
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    const text = todoText(input);
     // An emptied date removes the due date (null), as the API reads it.
-    act(() => edit(current(row), { text: input.value, dueDate: dueInput.value || null }));
+    if (text !== null) act(() => edit(current(row), { text, dueDate: dueInput.value || null }));
   });
   row.querySelector('.delete').addEventListener('click', () => act(() => remove(current(row))));
 }
@@ -298,10 +324,12 @@ async function create(event) {
   event.preventDefault();
   const input = $('new-text');
   const due = $('new-due');
+  const text = todoText(input);
+  if (text === null) return;
   const button = event.submitter;
   if (button) button.disabled = true;
   try {
-    const fields = { text: input.value };
+    const fields = { text };
     if (due.value) fields.dueDate = due.value;
     const todo = await state.api.create(fields);
     // Ids grow with time: while later pages are unread, the new todo belongs on one of them.
@@ -336,7 +364,11 @@ function wirePage() {
   ));
   $('sign-out').addEventListener('click', () => signOut());
   $('create').addEventListener('submit', (event) => act(() => create(event)));
-  $('filter').addEventListener('change', () => act(reload));
+  $('filter').addEventListener('change', () => {
+    // What was said was about the list before: it would read as about this one.
+    clearMessages();
+    act(reload);
+  });
   $('more').addEventListener('click', () => act(() => loadPage({ next: state.next })));
 }
 

@@ -143,6 +143,95 @@ def test_signs_in_creates_pages_filters_and_edits_with_the_keyboard(page, stack)
     assert stored["Write the browser tests"]["version"] == 2
 
 
+def test_a_filter_reads_past_pages_without_a_match_and_says_when_none_does(page, stack):
+    user = "browser-jack"
+    sign_in(page, stack, user, limit=2)
+    for text in ("one", "two", "three", "four", "five"):
+        add(page, text)
+    filter_ = page.get_by_label("Show")
+    more = page.get_by_role("button", name="More")
+
+    # Two todos a page, none done: every page is empty once filtered.
+    filter_.select_option("Done")
+    expect(page.get_by_text("No done todos.")).to_be_visible()
+    expect(more).to_be_hidden()
+    expect(shown_texts(page)).to_have_count(0)
+    # What was said about the list before is gone with it.
+    expect(page.get_by_role("status")).to_have_text("")
+
+    # Done only on the last page: found past the two empty ones.
+    five = stored_todos(stack, user)[-1]
+    done = stack.request("PUT", f"/todos/{five['todoId']}", token_for(user), json={"checked": True})
+    assert done.status_code == 200, done.text
+    filter_.select_option("All")
+    expect(shown_texts(page)).to_have_text(["one", "two"])
+    filter_.select_option("Done")
+    expect(shown_texts(page)).to_have_text(["five"])
+    expect(more).to_be_hidden()
+    expect(page.get_by_text("No done todos.")).to_be_hidden()
+
+
+def test_a_notice_or_problem_is_cleared_when_the_filter_changes(page, stack):
+    sign_in(page, stack, "browser-kate")
+    add(page, "Noticed")
+    page.get_by_label("Show").select_option("Open")
+    expect(page.get_by_role("status")).to_have_text("")
+    page.get_by_label("New todo").fill(" ")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("alert")).not_to_be_empty()
+    page.get_by_label("Show").select_option("All")
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(shown_texts(page)).to_have_text(["Noticed"])
+
+
+BLANK = "Write what the todo is: it cannot be only spaces."
+
+
+def test_a_todo_of_only_white_space_is_refused_plainly_and_never_sent(page, stack):
+    user = "browser-kim"
+    sign_in(page, stack, user)
+    writes = []
+    page.on(
+        "request",
+        lambda r: writes.append(r.method) if r.url.startswith(stack.base_url + "/todos") else None,
+    )
+    page.get_by_label("New todo").fill(" \t  ")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("alert")).to_have_text(BLANK)
+    expect(page.get_by_label("New todo")).to_be_focused()
+
+    add(page, "Real text")
+    page.get_by_role("button", name="Edit “Real text”").click()
+    page.get_by_role("textbox", name="Text").fill("   ")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_have_text(BLANK)
+    expect(page.get_by_role("textbox", name="Text")).to_be_focused()
+
+    assert writes == ["POST"], "only the real todo was sent"
+    assert [todo["text"] for todo in stored_todos(stack, user)] == ["Real text"]
+
+
+@pytest.mark.parametrize("width", [320, 360, 390])
+def test_the_edit_row_fits_the_phone_with_save_and_cancel_side_by_side(page, stack, width):
+    page.set_viewport_size({"width": width, "height": 740})
+    sign_in(page, stack, f"browser-lee-{width}")
+    add(page, "Water the plants")
+    page.get_by_role("button", name="Edit “Water the plants”").click()
+    row = page.locator("#list li").bounding_box()
+    text = page.get_by_role("textbox", name="Text").bounding_box()
+    due = page.get_by_label("Due date (empty for none)").locator("visible=true").bounding_box()
+    save = page.get_by_role("button", name="Save").bounding_box()
+    cancel = page.get_by_role("button", name="Cancel").bounding_box()
+
+    assert text["width"] == row["width"], "the text field spans the row"
+    for box in (due, save, cancel):
+        assert row["x"] <= box["x"]
+        assert box["x"] + box["width"] <= row["x"] + row["width"]
+    assert save["y"] == cancel["y"], "Save and Cancel share a line"
+    if width >= 360:
+        assert due["y"] == save["y"], "the date, Save and Cancel share a line"
+
+
 def test_a_due_date_is_set_when_adding_shown_changed_and_removed(page, stack):
     user = "browser-ivy"
     sign_in(page, stack, user)
