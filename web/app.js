@@ -362,7 +362,11 @@ function wirePage() {
   $('cognito-button').addEventListener('click', () => act(
     () => auth.startCognitoSignIn(state.config),
   ));
-  $('sign-out').addEventListener('click', () => signOut());
+  $('sign-out').addEventListener('click', () => {
+    signOut();
+    // Forgetting the token is not enough where a hosted UI keeps a session of its own.
+    if (state.config.identity === 'cognito') auth.endCognitoSession(state.config);
+  });
   $('create').addEventListener('submit', (event) => act(() => create(event)));
   $('filter').addEventListener('change', () => {
     // What was said was about the list before: it would read as about this one.

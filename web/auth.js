@@ -93,6 +93,19 @@ export async function startCognitoSignIn(config) {
   location.assign(`${cognitoUrl(config, 'authorizeUrl', '/oauth2/authorize')}?${query}`);
 }
 
+/**
+ * Leaves for the hosted UI's /logout, which ends its session (else the next person to press
+ * "Sign in" here would be signed in as this user, without a password) and sends the browser
+ * back to the sign-out URL the pool registers: the page, by default, as the pool does.
+ */
+export function endCognitoSession(config) {
+  const query = new URLSearchParams({
+    client_id: config.clientId,
+    logout_uri: config.logoutUri ?? redirectUri(config),
+  });
+  location.assign(`${cognitoUrl(config, 'logoutUrl', '/logout')}?${query}`);
+}
+
 function tokenClaims(token) {
   try {
     const payload = token.split('.')[1].replaceAll('-', '+').replaceAll('_', '/');

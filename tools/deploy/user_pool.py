@@ -15,8 +15,9 @@ case-insensitive), a strong password policy, deletion protection where the stage
 table has it, optional advanced security; a resource server `todos` with the scopes
 `read` and `write` (chalicelib.auth's todos/read and todos/write); a public app client
 for the web client (no secret; authorization code grant, which a public client must use
-with PKCE; scopes openid, todos/read and todos/write; callback and logout URL the stage's
-CORS origin); and a hosted-UI prefix domain, `<app>-<stage>-<account id>` unless the
+with PKCE; scopes openid, todos/read and todos/write; callback and sign-out URL the stage's
+CORS origin, the sign-out URL registered so that the client's sign-out can end the hosted
+UI's session too); and a hosted-UI prefix domain, `<app>-<stage>-<account id>` unless the
 stage's "cognito" setting names another: a prefix is unique per region across all AWS
 accounts, so one without the account id is likely someone else's already.
 """
@@ -74,6 +75,12 @@ class PoolDefinition:
     def redirect_url(self) -> str:
         """Where the hosted UI sends users back: the web client at the stage's origin."""
         return self.origin.rstrip("/") + "/"
+
+    @property
+    def sign_out_url(self) -> str:
+        """Where the hosted UI's /logout sends users once it has ended their session (the
+        client's logout_uri): the web client's page too, which then offers to sign in."""
+        return self.redirect_url
 
     def hosted_ui(self, region: str) -> str:
         return f"https://{self.domain_prefix}.auth.{region}.amazoncognito.com"
@@ -163,7 +170,7 @@ def client_settings(pool: PoolDefinition) -> dict[str, Any]:
         "AllowedOAuthFlows": ["code"],
         "AllowedOAuthScopes": list(OAUTH_SCOPES),
         "CallbackURLs": [pool.redirect_url],
-        "LogoutURLs": [pool.redirect_url],
+        "LogoutURLs": [pool.sign_out_url],
         "SupportedIdentityProviders": ["COGNITO"],
         "ExplicitAuthFlows": flows,
         "PreventUserExistenceErrors": "ENABLED",

@@ -2,7 +2,8 @@
 
 `make run IDENTITY=cognito` serves it from the web server (tools.local.web_server) with the
 pool of tools.local.user_pool, so the web client signs in as it would with Cognito: the
-authorization code grant with PKCE.
+authorization code grant with PKCE, a session the browser keeps for an hour (a second
+sign-in needs no password), and `/logout`, which ends that session.
 """
 
 import hashlib
@@ -21,9 +22,14 @@ from urllib.parse import urlencode
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tools.local.server import EdgeError
+from tools.local.user_pool import LocalPool
 
 AUTHORIZE_PATH = "/oauth2/authorize"
 OAUTH_TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a password
+LOGOUT_PATH = "/logout"
+# The hosted UI's session: a cookie, good for an hour, as Cognito's is.
+SESSION_COOKIE = "cognito"
+SESSION_SECONDS = 3600
 
 
 class OAuthError(EdgeError):
@@ -41,6 +47,12 @@ CODE_SECONDS = 60
 AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "state", "code_challenge", "scope")
 
 
+def session_cookie(session: str) -> str:
+    """The Set-Cookie value that keeps a session in the browser, or ends it ("")."""
+    lifetime = SESSION_SECONDS if session else 0
+    return f"{SESSION_COOKIE}={session}; Max-Age={lifetime}; Path=/; HttpOnly; SameSite=Lax"
+
+
 def s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
@@ -55,22 +67,41 @@ class _Grant:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class _Session:
+    refresh_token: str
+    expires_at: float
+
+
 @dataclass
 class HostedUi:
     """A local stand-in for a Cognito user pool's hosted UI, which moto does not have.
 
     `/oauth2/authorize` shows a sign-in form and, for a right email and password (checked
-    by the pool with InitiateAuth USER_PASSWORD_AUTH), redirects back with a one-time code;
-    `/oauth2/token` trades the code for the pool's tokens, only with the PKCE verifier
-    whose S256 challenge the authorize request carried. idp: a cognito-idp client of the
-    pool's endpoint (tools.local.user_pool.LocalPool.idp); client_id: the pool's web client.
+    by the pool with InitiateAuth USER_PASSWORD_AUTH), opens a session and redirects back
+    with a one-time code; while the session lasts, it redirects back with a code at once
+    (InitiateAuth REFRESH_TOKEN_AUTH). `/oauth2/token` trades the code for the pool's
+    tokens, only with the PKCE verifier whose S256 challenge the authorize request carried.
+    `/logout` ends the session and sends the browser to a sign-out URL the app client
+    registers. idp: a cognito-idp client of the pool's endpoint; client_id: the pool's web
+    client; logout_urls: its sign-out URLs (HostedUi.of reads both from a LocalPool).
     """
 
     idp: Any
     client_id: str
+    logout_urls: tuple[str, ...] = ()
     scopes: tuple[str, ...] = ("openid", "todos/read", "todos/write")
     _grants: dict[str, _Grant] = field(default_factory=dict, repr=False)
+    _sessions: dict[str, _Session] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def of(cls, pool: LocalPool) -> "HostedUi":
+        """The stand-in for the pool's hosted UI, with the sign-out URLs its client registers."""
+        client = pool.idp.describe_user_pool_client(
+            UserPoolId=pool.pool_id, ClientId=pool.client_id
+        )["UserPoolClient"]
+        return cls(pool.idp, pool.client_id, tuple(client.get("LogoutURLs", ())))
 
     def check_authorize(self, request: dict[str, str], redirect_uri: str) -> None:
         """What Cognito checks before it shows its form; a refusal never redirects."""
@@ -96,21 +127,57 @@ class HostedUi:
         )
         return HOSTED_FORM.format(problem=html.escape(problem), hidden=hidden).encode()
 
-    def sign_in(self, request: dict[str, str], redirect_uri: str) -> str:
-        """The URL to send the browser back to, with a code; LookupError for a wrong
-        email or password."""
+    def sign_in(self, request: dict[str, str], redirect_uri: str) -> tuple[str, str]:
+        """The URL to send the browser back to, with a code, and the session it keeps;
+        LookupError for a wrong email or password."""
         self.check_authorize(request, redirect_uri)
+        result = self._authenticate(
+            "USER_PASSWORD_AUTH",
+            {"USERNAME": request.get("username", ""), "PASSWORD": request.get("password", "")},
+        )
+        if result is None:
+            raise LookupError("Incorrect email or password.")
+        session = secrets.token_urlsafe(32)
+        kept = _Session(result["RefreshToken"], time.monotonic() + SESSION_SECONDS)
+        with self._lock:
+            self._sessions[session] = kept
+        return self._code_for(result, request, redirect_uri), session
+
+    def resume(self, request: dict[str, str], redirect_uri: str, session: str | None) -> str | None:
+        """As sign_in, without a password, for a browser whose session is open: the URL to
+        send it back to, or None when it has no session (then the form is shown)."""
+        self.check_authorize(request, redirect_uri)
+        with self._lock:
+            kept = self._sessions.get(session or "")
+        if kept is None or kept.expires_at < time.monotonic():
+            return None
+        result = self._authenticate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": kept.refresh_token})
+        return None if result is None else self._code_for(result, request, redirect_uri)
+
+    def logout(self, request: dict[str, str], session: str | None) -> str:
+        """Ends the browser's session; the sign-out URL to send it to, which must be one the
+        app client registers (as Cognito's /logout checks logout_uri)."""
+        if request.get("client_id") != self.client_id:
+            raise OAuthError("invalid_request", f"client_id must be {self.client_id}")
+        logout_uri = request.get("logout_uri", "")
+        if logout_uri not in self.logout_urls:
+            raise OAuthError("invalid_request", "logout_uri must be a sign-out URL of the client")
+        with self._lock:
+            self._sessions.pop(session or "", None)
+        return logout_uri
+
+    def _authenticate(self, flow: str, parameters: dict[str, str]) -> dict[str, Any] | None:
+        """The pool's AuthenticationResult, or None if it refuses."""
         try:
-            result = self.idp.initiate_auth(
-                ClientId=self.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={
-                    "USERNAME": request.get("username", ""),
-                    "PASSWORD": request.get("password", ""),
-                },
+            result: dict[str, Any] = self.idp.initiate_auth(
+                ClientId=self.client_id, AuthFlow=flow, AuthParameters=parameters
             )["AuthenticationResult"]
         except (ClientError, BotoCoreError, KeyError):
-            raise LookupError("Incorrect email or password.") from None
+            return None
+        return result
+
+    def _code_for(self, result: dict[str, Any], request: dict[str, str], redirect_uri: str) -> str:
+        """The URL back to the client with a new one-time code for result's tokens."""
         code = secrets.token_urlsafe(32)
         grant = _Grant(
             tokens={

@@ -143,7 +143,7 @@ def sign_in(identity: str, emulator: Emulator | None, web_origin: str) -> SignIn
     pool.add_user(DEMO_USER, password)
     variables = {**pool.environment(), "ACCEPT_HS256_WITH_OIDC": "true"}
     return SignIn(
-        HostedUi(pool.idp, pool.client_id),
+        HostedUi.of(pool),
         variables,
         f"sign in as {DEMO_USER} with password {password} (moto's Cognito)",
     )

@@ -8,7 +8,9 @@ origin and CORS is exercised as it is in a deployment. Besides the files it serv
   with the stage's HS256 secret by tools.local.token. It exists only in this development server
   (never in the app or the Lambda zip), which binds to loopback alone and answers only
   requests whose Host is its own loopback address, so a page of another site cannot reach
-  it through DNS rebinding.
+  it through DNS rebinding;
+- with a hosted UI's stand-in (`make run IDENTITY=cognito`, tools.local.hosted_ui) instead
+  of that sign-in: `/oauth2/authorize`, `/oauth2/token` and `/logout`, as Cognito's.
 
 Every answer carries a Content-Security-Policy that lets the page load only its own files
 and connect only to itself and the API.
@@ -19,13 +21,22 @@ import json
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tools import PROJECT_DIR
-from tools.local.hosted_ui import AUTHORIZE_PATH, OAUTH_TOKEN_PATH, HostedUi, OAuthError
+from tools.local.hosted_ui import (
+    AUTHORIZE_PATH,
+    LOGOUT_PATH,
+    OAUTH_TOKEN_PATH,
+    SESSION_COOKIE,
+    HostedUi,
+    OAuthError,
+    session_cookie,
+)
 from tools.local.loopback import own_hosts
 from tools.local.server import EdgeError, PathOnlyAccessLog, check_body_framing, refusal
 from tools.local.token import LIFETIME_SECONDS, issue_token
@@ -161,13 +172,16 @@ class WebServer:
             "clientId": self.hosted_ui.client_id,
             "scopes": list(self.hosted_ui.scopes),
             "redirectUri": self.redirect_uri,
+            "logoutUrl": self.url + LOGOUT_PATH,
+            # The sign-out URL the pool registers for its client (tools.deploy.user_pool).
+            "logoutUri": self.hosted_ui.logout_urls[0],
         }
 
     def routes(self) -> dict[str, str]:
         """Each path this server answers other than its files, and the methods it takes."""
         if self.hosted_ui is None:
             return {SIGN_IN_PATH: "POST"}
-        return {AUTHORIZE_PATH: "GET, POST", OAUTH_TOKEN_PATH: "POST"}
+        return {AUTHORIZE_PATH: "GET, POST", OAUTH_TOKEN_PATH: "POST", LOGOUT_PATH: "GET"}
 
     def token(self, payload: Any) -> dict[str, Any]:
         user = requested_user(payload)
@@ -307,8 +321,14 @@ class _Handler(PathOnlyAccessLog):
         hosted_ui = self.server_app.hosted_ui
         if hosted_ui is not None and path == AUTHORIZE_PATH:
             request = single_values(urlsplit(self.path).query)
-            hosted_ui.check_authorize(request, self.server_app.redirect_uri)
+            location = hosted_ui.resume(request, self.server_app.redirect_uri, self._session())
+            if location is not None:
+                return self._redirect(location)
             return HTTPStatus.OK, CONTENT_TYPES[".html"], hosted_ui.form(request), {}
+        if hosted_ui is not None and path == LOGOUT_PATH:
+            request = single_values(urlsplit(self.path).query)
+            location = hosted_ui.logout(request, self._session())
+            return self._redirect(location, session_cookie(""))
         if "GET" not in self.server_app.routes().get(path, "GET"):
             self._not_allowed()
         if path == "/config.json":
@@ -327,11 +347,26 @@ class _Handler(PathOnlyAccessLog):
         if path == OAUTH_TOKEN_PATH:
             return self._json(hosted_ui.token(request))
         try:
-            location = hosted_ui.sign_in(request, self.server_app.redirect_uri)
+            location, session = hosted_ui.sign_in(request, self.server_app.redirect_uri)
         except LookupError as wrong:
             page = hosted_ui.form(request, str(wrong))
             return HTTPStatus.UNAUTHORIZED, CONTENT_TYPES[".html"], page, {}
-        return HTTPStatus.FOUND, "text/plain; charset=utf-8", b"", {"Location": location}
+        return self._redirect(location, session_cookie(session))
+
+    @staticmethod
+    def _redirect(location: str, cookie: str | None = None) -> Answer:
+        headers = {"Location": location} | ({"Set-Cookie": cookie} if cookie else {})
+        return HTTPStatus.FOUND, "text/plain; charset=utf-8", b"", headers
+
+    def _session(self) -> str | None:
+        """The hosted UI's session the browser holds, if any."""
+        cookies: SimpleCookie = SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except CookieError:
+            return None
+        held = cookies.get(SESSION_COOKIE)
+        return held.value if held is not None else None
 
     def _not_allowed(self) -> Answer:
         raise EdgeError(

@@ -73,6 +73,7 @@ def test_the_local_pool_is_made_once_and_its_users_tokens_are_accepted(server, m
     assert len(pool.idp.list_user_pools(MaxResults=60)["UserPools"]) == 1
     client = pool.idp.describe_user_pool_client(UserPoolId=pool.pool_id, ClientId=pool.client_id)
     assert client["UserPoolClient"]["CallbackURLs"] == ["http://127.0.0.1:8001/"]
+    assert client["UserPoolClient"]["LogoutURLs"] == ["http://127.0.0.1:8001/"]
 
     subject = pool.add_user("alice@example.com", PASSWORD)
     assert pool.add_user("alice@example.com", PASSWORD) == subject

@@ -429,7 +429,7 @@ def hosted():
         port = free_port()
         pool = local_pool(emulator.endpoint, f"http://{HOST}:{port}")
         pool.add_user(EMAIL, PASSWORD)
-        server = WebServer(API_URL, {}, port=port, hosted_ui=HostedUi(pool.idp, pool.client_id))
+        server = WebServer(API_URL, {}, port=port, hosted_ui=HostedUi.of(pool))
         server.start()
         server.pool = pool
         yield server
@@ -486,6 +486,8 @@ def test_hosted_config_tells_the_client_to_sign_in_as_with_cognito(hosted, sessi
         "clientId": hosted.pool.client_id,
         "scopes": ["openid", "todos/read", "todos/write"],
         "redirectUri": f"{hosted.url}/",
+        "logoutUrl": f"{hosted.url}/logout",
+        "logoutUri": f"{hosted.url}/",
     }
 
 
@@ -581,3 +583,74 @@ def test_hosted_mode_has_no_local_sign_in(hosted, session):
     answer = session.post(hosted.url + "/local/token", json={"user": "alice"}, timeout=5)
     assert answer.status_code == 405
     assert "access_token" not in answer.text
+
+
+def authorize_again(server, session, cookie=None):
+    """A second authorize, as a browser sends it (with its cookies, or the one given)."""
+    return session.get(
+        server.url + "/oauth2/authorize",
+        params=authorize_query(server),
+        cookies={"cognito": cookie} if cookie else None,
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def log_out(server, session, **overrides):
+    """/logout as the client calls it; an override of None leaves that parameter out."""
+    query = {"client_id": server.pool.client_id, "logout_uri": server.redirect_uri, **overrides}
+    query = {name: value for name, value in query.items() if value is not None}
+    return session.get(server.url + "/logout", params=query, allow_redirects=False, timeout=10)
+
+
+def test_hosted_sign_in_opens_a_session_that_signs_in_again_without_a_password(hosted, session):
+    first = trade(hosted, session, signed_in_code(hosted, session)).json()
+    cookie = next(c for c in session.cookies if c.name == "cognito")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    assert cookie.path == "/"
+
+    again = authorize_again(hosted, session)
+    assert again.status_code == 302, again.text
+    code = parse_qs(urlsplit(again.headers["Location"]).query)["code"][0]
+    second = trade(hosted, session, code)
+    assert second.status_code == 200, second.text
+
+    def username(tokens):
+        return jwt.decode(tokens["access_token"], options={"verify_signature": False})["username"]
+
+    assert username(second.json()) == username(first)
+
+
+def test_hosted_logout_ends_the_session_and_returns_to_the_sign_out_url(hosted, session):
+    signed_in_code(hosted, session)
+    cookie = session.cookies.get("cognito")
+
+    out = log_out(hosted, session)
+    assert out.status_code == 302
+    assert out.headers["Location"] == hosted.redirect_uri
+    assert "Max-Age=0" in out.headers["Set-Cookie"]
+    assert session.cookies.get("cognito") is None
+
+    # The form again: the browser forgot the session, and a copy of it is worth nothing.
+    for attempt in (authorize_again(hosted, session), authorize_again(hosted, session, cookie)):
+        assert attempt.status_code == 200
+        assert '<label for="password">Password</label>' in attempt.text
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"logout_uri": "https://attacker.example/"},
+        {"client_id": "another-client"},
+        {"logout_uri": None},
+    ],
+)
+def test_hosted_logout_refuses_what_cognito_refuses_and_keeps_the_session(
+    hosted, session, overrides
+):
+    signed_in_code(hosted, session)
+    out = log_out(hosted, session, **overrides)
+    assert out.status_code == 400
+    assert out.json()["error"] == "invalid_request"
+    assert "Location" not in out.headers
+    assert authorize_again(hosted, session).status_code == 302

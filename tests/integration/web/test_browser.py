@@ -565,3 +565,37 @@ def test_make_run_with_cognito_signs_in_through_the_pool_and_sends_the_api_key(p
     stored = cognito_stack.request("GET", "/todos", token, headers=keyed)
     assert [t["text"] for t in stored.json()] == ["Signed in to moto's user pool"]
     assert cognito_stack.request("GET", "/todos", token).status_code == 403
+
+
+def test_cognito_sign_out_ends_the_hosted_ui_session_so_the_next_person_needs_a_password(
+    page, browser, cognito_stack
+):
+    output = cognito_stack.output()
+    user, password = re.search(r"sign in as (\S+) with password (\S+)", output).groups()
+    browser.clear_cookies()  # no hosted-UI session left by another test
+    page.goto(cognito_stack.web_url)
+    sign_in_button = page.get_by_role("button", name="Sign in with your account")
+    sign_in_button.click()
+    page.get_by_label("Email").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_label("New todo")).to_be_focused()
+
+    # As Cognito's hosted UI does, the stand-in keeps a session: a second sign-in, from a
+    # tab that holds no token, needs no password.
+    other = browser.new_page()
+    try:
+        other.goto(cognito_stack.web_url)
+        other.get_by_role("button", name="Sign in with your account").click()
+        expect(other.get_by_label("New todo")).to_be_focused()
+    finally:
+        other.close()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(sign_in_button).to_be_visible()
+    expect(page).to_have_url(f"{cognito_stack.web_url}/")
+    assert page.evaluate("sessionStorage.getItem('todo-api.session')") is None
+    sign_in_button.click()
+    expect(page).to_have_url(re.compile(r"/oauth2/authorize\?"))
+    expect(page.get_by_label("Password")).to_be_visible()
+    expect(page.get_by_label("New todo")).to_have_count(0)

@@ -126,7 +126,9 @@ def test_the_web_client_is_public_code_grant_only_and_returns_to_the_stages_orig
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
     assert client["AllowedOAuthScopes"] == ["openid", auth.READ_SCOPE, auth.WRITE_SCOPE]
-    assert client["CallbackURLs"] == client["LogoutURLs"] == ["https://todo.example.com/"]
+    assert client["CallbackURLs"] == ["https://todo.example.com/"]
+    # The web client's sign-out sends the hosted UI's /logout this, to end its session too.
+    assert client["LogoutURLs"] == [PROD_POOL.sign_out_url] == ["https://todo.example.com/"]
     assert client["SupportedIdentityProviders"] == ["COGNITO"]
     # Deployed clients sign in through the hosted UI only: no password reaches the API.
     assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
@@ -267,6 +269,7 @@ def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
     assert client["Properties"]["GenerateSecret"] is False
     assert client["Properties"]["AllowedOAuthFlows"] == ["code"]
     assert client["Properties"]["CallbackURLs"] == ["https://todo.example.com/"]
+    assert client["Properties"]["LogoutURLs"] == [PROD_POOL.sign_out_url]
     domain = resources[pool_template.DOMAIN]["Properties"]
     # Unique per account by default: a prefix domain is unique per region across accounts.
     assert domain == {
