@@ -84,12 +84,12 @@ class HostedUi:
     tokens, only with the PKCE verifier whose S256 challenge the authorize request carried.
     `/logout` ends the session and sends the browser to a sign-out URL the app client
     registers. idp: a cognito-idp client of the pool's endpoint; client_id: the pool's web
-    client; logout_urls: its sign-out URLs (HostedUi.of reads both from a LocalPool).
+    client; logout_urls: its sign-out URLs (HostedUi.of takes all three from a LocalPool).
     """
 
     idp: Any
     client_id: str
-    logout_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...]
     scopes: tuple[str, ...] = ("openid", "todos/read", "todos/write")
     _grants: dict[str, _Grant] = field(default_factory=dict, repr=False)
     _sessions: dict[str, _Session] = field(default_factory=dict, repr=False)
