@@ -5,9 +5,9 @@ A generated block is the text between two markers, each on a line of its own:
 
 - fast ones, that `make docs` (`python -m tools.docs`) rewrites and tests/unit/test_docs.py
   regenerates and compares: `make cost …` (tools.cost.docs), and `make docs: modules of
-  FOLDER/`, a table of the folder's modules and packages, each with its docstring's first
+  FOLDER`, a table of the folder's modules and packages, each with its docstring's first
   paragraph;
-- slow ones, that only their own command writes (`SLOW`), stamped with its date.
+- slow ones, that only their own command writes (`SLOW`).
 
 Figures a doc states in prose are held to their source by tests/unit/test_docs.py instead.
 """
@@ -75,7 +75,7 @@ def module_table(folder: str) -> str:
     """Each module and package directly in the folder, with what its docstring says."""
     root = PROJECT_DIR / folder
     entries = [
-        (f"{path.relative_to(PROJECT_DIR)}", path)
+        (str(path.relative_to(PROJECT_DIR)), path)
         for path in sorted(root.glob("*.py"))
         if path.stem not in {"__init__", "__main__"}
     ]
@@ -94,6 +94,7 @@ def modules(name: str) -> str | None:
 
 def generators() -> list[Callable[[str], str | None]]:
     """The fast generators: each makes a block's text from its name, or says None."""
+    # Imported here: the benchmarks and the rehearsal write their blocks without the model.
     from tools.cost import docs as cost_docs
 
     return [cost_docs.body, modules]
