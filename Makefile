@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: help run token test test-unit screenshot browser openapi lint lint-iac package policy provision deploy deploy-check destroy layer rehearse deployer-policy bench bench-peers bench-instructions cost clean
+.PHONY: help run token test test-unit screenshot browser openapi docs lint lint-iac package policy provision deploy deploy-check destroy layer rehearse deployer-policy bench bench-peers bench-instructions cost clean
 # Plain `make` lists the commands.
 .DEFAULT_GOAL := help
 
@@ -74,10 +74,16 @@ screenshot: browser
 browser: $(INSTALLED)
 	@$(BIN)/python -m tools.browser
 
-## Rewrite the todo's schemas in chalicelib/openapi.json from its one declaration.
+## Write the todo's schemas in chalicelib/openapi.json from its declaration.
 ## The declaration is chalicelib/model.py's; a test fails while the committed file differs.
 openapi: $(INSTALLED)
 	$(BIN)/python -m tools.openapi_schema
+
+## Rewrite the docs' generated blocks: make cost's figures, the module tables.
+## Each sits between markers naming its command (<!-- make cost -->); a test fails while one
+## differs. The benchmarks write their own: make bench BENCH_ARGS=--write-docs.
+docs: $(INSTALLED)
+	$(BIN)/python -m tools.docs
 
 ## Write .chalice/policy-STAGE.json: the AWS actions the code calls.
 ## STAGE=dev|prod; the file is committed, and a rerun changes nothing.
@@ -141,21 +147,22 @@ layer: $(INSTALLED)
 ## Print benchmarks: zip size, cold starts and the warm path (offline).
 ## The prod Lambda zip's size, cold starts against minimal Chalice apps, and the warm path
 ## against the smallest Chalice app and a bare handler; not part of make test.
-## BENCH_ARGS: e.g. --runs 15, --no-bytecode, --sections warm.
+## BENCH_ARGS: e.g. --runs 15, --no-bytecode, --sections warm; --write-docs puts a whole
+## run's figures into docs/performance.md.
 bench: $(INSTALLED)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## Print GET /todos/{id}, cold and warm, in todo-api and in other frameworks.
 ## The peers: Powertools, FastAPI, Flask, the smallest Chalice app, a bare handler, each in a
 ## virtualenv under build/peers/ (made from PyPI on first use).
-## BENCH_ARGS: e.g. --runs 31 --warm-processes 7.
+## BENCH_ARGS: e.g. --runs 31 --warm-processes 7; --write-docs: into docs/performance.md.
 bench-peers: $(INSTALLED)
 	$(BIN)/python -m bench.peers_bench $(BENCH_ARGS)
 
 ## Print the warm path in instructions per request, under cachegrind.
 ## Instructions and cache misses: counts that noise cannot move, for telling whether a
 ## change did less work; not part of make test.
-## BENCH_ARGS: e.g. --routes get create --requests 500.
+## BENCH_ARGS: e.g. --routes get create --requests 500; --write-docs: into docs/performance.md.
 bench-instructions: $(INSTALLED)
 	$(BIN)/python -m bench.instructions $(BENCH_ARGS)
 

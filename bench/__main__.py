@@ -21,26 +21,23 @@ wrongly.
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import say, warm, zipsize
+from bench import KEPT, docs, say, warm, zipsize
 from bench.cold_section import coldstart_section
 from tools import PROJECT_DIR
 
-# What goes into the Lambda zip, for saying whether the measured code is committed.
-SHIPPED = ("app.py", "chalicelib", "requirements.txt", ".chalice/config.json")
-
+SECTIONS = ("zip", "cold", "warm")
 
 # --- 1. the zip -------------------------------------------------------------------------
 
 
 def zip_section(tmp: Path) -> Path:
-    say("== 1. Lambda zip size ==")
+    say("== 1. Lambda zip size ==", keep=True)
     started = time.monotonic()
     command, archive = zipsize.build(tmp / "package")
     figures = zipsize.weigh(archive)
@@ -48,13 +45,15 @@ def zip_section(tmp: Path) -> Path:
     say(f"command: {command}  (cwd {PROJECT_DIR}, {time.monotonic() - started:.1f} s)")
     say(
         f"deployment.zip: {figures.size:,} bytes = {figures.size / 1024:.1f} KiB, "
-        f"{figures.files} files, {figures.uncompressed / 1024:.1f} KiB uncompressed"
+        f"{figures.files} files, {figures.uncompressed / 1024:.1f} KiB uncompressed",
+        keep=True,
     )
     parts = ", ".join(f"{name} {size / 1024:.1f}" for name, size in figures.parts)
     say(f"compressed KiB by top-level entry: {parts}")
     say(
         f"budget < 1 MB ({zipsize.BUDGET_BYTES:,} bytes): {verdict} "
-        f"({figures.size / zipsize.BUDGET_BYTES:.1%} of it)"
+        f"({figures.size / zipsize.BUDGET_BYTES:.1%} of it)",
+        keep=True,
     )
     if figures.unwanted:
         say(f"NOT WANTED in the zip: {', '.join(figures.unwanted)}")
@@ -83,7 +82,7 @@ def warm_section(args: argparse.Namespace) -> int:
     from tools.deploy.stage import environment
 
     plan = warm.Plan(args.warm_processes, args.warm_rounds, args.warm_batch)
-    say("== 3. Warm path: per request, in a container that has answered before ==")
+    say("== 3. Warm path: per request, in a container that has answered before ==", keep=True)
     say(
         f"method: {plan.processes} fresh processes x {plan.rounds} rounds x {plan.batch} "
         "calls per target and route, targets interleaved; figure = median over processes "
@@ -101,12 +100,13 @@ def warm_section(args: argparse.Namespace) -> int:
         say(f"FAILED: {error}")
         return 1
     for line in warm.table(own, whole):
-        say(line)
+        say(line, keep=True)
     say(
         "targets: ours = app.app; chalice = bench/peers/chalice_min.py; "
-        "bare = bench/peers/bare_boto3.py"
+        "bare = bench/peers/bare_boto3.py",
+        keep=True,
     )
-    say(warm.verdict(own, whole))
+    say(warm.verdict(own, whole), keep=True)
     return 0
 
 
@@ -126,41 +126,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sections",
         nargs="*",
-        choices=["zip", "cold", "warm"],
-        default=["zip", "cold", "warm"],
+        choices=SECTIONS,
+        default=list(SECTIONS),
         help="which sections to run (cold needs the zip: it is built either way)",
     )
     parser.add_argument("--warm-processes", type=int, default=warm.Plan.processes)
     parser.add_argument("--warm-rounds", type=int, default=warm.Plan.rounds)
     parser.add_argument("--warm-batch", type=int, default=warm.Plan.batch)
-    return parser.parse_args(argv)
-
-
-def code_version() -> str:
-    """The commit measured, and whether shipped files differ from it."""
-
-    def git(*arguments: str) -> str:
-        result = subprocess.run(  # noqa: S603 - fixed argv
-            ["git", *arguments],  # noqa: S607 - git from PATH, as a developer runs it
-            cwd=PROJECT_DIR,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return result.stdout.strip() if result.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
-    changed = git("status", "--porcelain", "--", *SHIPPED).splitlines()
-    if not changed:
-        return f"{commit}, shipped files as committed"
-    return f"{commit} + uncommitted changes in {len(changed)} shipped file(s)"
+    parser.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="put the figures the budgets judge into docs/performance.md (a whole run only)",
+    )
+    args = parser.parse_args(argv)
+    partial = args.only or not args.bytecode or set(args.sections) != set(SECTIONS)
+    if args.write_docs and partial:
+        parser.error("--write-docs takes the whole bench: no --only, --sections or --no-bytecode")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     os.chdir(PROJECT_DIR)
-    say(f"todo-api benchmarks: code at {code_version()}")
+    say(f"todo-api benchmarks: code at {docs.code_version()}")
     say()
     status = 0
     if {"zip", "cold"} & set(args.sections):
@@ -172,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "warm" in args.sections:
         status = warm_section(args) or status
     say(f"\nmake bench: {time.monotonic() - started:.1f} s")
+    if args.write_docs and status == 0:
+        docs.write("make bench", argv, docs.fenced(KEPT))
     return status
 
 

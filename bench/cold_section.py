@@ -244,16 +244,17 @@ def report_case(
     ratio_p90 = coldstart.percentile(ours_total, 90) / coldstart.percentile(base_total, 90)
     within = ratio <= COLD_START_BUDGET
     verdict = "within the 10% budget" if within else f"OVER the 10% budget (+{ratio - 1:.0%})"
-    say(f"{case.key}. {case.title}")
+    say(f"{case.key}. {case.title}", keep=True)
     say(
         "            median     p90  start   import    call    CPU  RSS MiB"
-        "   (ms; start/import/call, CPU time, peak RSS: medians)"
+        "   (ms; start/import/call, CPU time, peak RSS: medians)",
+        keep=True,
     )
     for label, runs, process in (("ours", ours, case.ours), ("baseline", baseline, case.baseline)):
-        say(_row(label, runs, f"{process.handler} from {process.source}"))
+        say(_row(label, runs, f"{process.handler} from {process.source}"), keep=True)
     if case.note:
         say(f"  note: {case.note}")
-    say(f"  ours/baseline: {ratio:.2f} (medians), {ratio_p90:.2f} (p90s): {verdict}")
+    say(f"  ours/baseline: {ratio:.2f} (medians), {ratio_p90:.2f} (p90s): {verdict}", keep=True)
     say(_notable(ours, baseline))
     mine, theirs = profiles["ours"], profiles["baseline"]
     ours_module = case.ours.handler.rpartition(".")[0]
@@ -275,7 +276,7 @@ def report_case(
 
 
 def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int:
-    say("== 2. Cold start: process start to first answer ==")
+    say("== 2. Cold start: process start to first answer ==", keep=True)
     say(
         "method: per case, a fresh `python -S -c bench/child.py` (Python "
         f"{sys.version.split()[0]}) per start, {args.runs} starts each for ours and the "

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
-from bench import warm
+from bench import docs, warm
 
 EVENTS = ("Ir", "I1mr", "D1mr")
 # cachegrind's summary: "==pid== I1  misses:  17,220,181", and so on.
@@ -139,17 +139,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests counted per run")
     parser.add_argument("--warmup", type=int, default=100, help="requests before them")
     parser.add_argument("--routes", nargs="+", choices=warm.ROUTES, default=list(warm.ROUTES))
+    parser.add_argument("--write-docs", action="store_true", help="into docs/performance.md")
     args = parser.parse_args(argv)
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         print("make bench-instructions needs valgrind (Debian: apt-get install valgrind)")
         return 1
-    print(
+    method = (
         f"cachegrind, {args.warmup} requests, then {args.requests} counted (minus a run "
         "without them); botocore stubbed at HTTP; PYTHONHASHSEED=0; no garbage collection; "
-        "per request",
-        flush=True,
+        "per request"
     )
+    print(method, flush=True)
     jobs = [(target, route) for route in args.routes for target in warm.TARGETS]
     # Two at a time: each run is one single-threaded process.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -161,7 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except RuntimeError as error:
             print(f"FAILED: {error}")
             return 1
-    print("\n".join(table(counts, args.routes)))
+    lines = table(counts, args.routes)
+    print("\n".join(lines))
+    if args.write_docs:
+        docs.write("make bench-instructions", argv, docs.fenced([method, *lines]))
     return 0
 
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import peers_venvs, warm
+from bench import docs, peers_venvs, warm
 
 # (row label, peer: its virtualenv, requirements file and module in bench/peers/)
 PEERS = (
@@ -136,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warm-processes", type=int, default=5)
     parser.add_argument("--warm-rounds", type=int, default=10)
     parser.add_argument("--warm-batch", type=int, default=100)
+    parser.add_argument("--write-docs", action="store_true", help="into docs/performance.md")
     args = parser.parse_args(argv)
     from tools.deploy.stage import environment
 
@@ -143,12 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         peers_venvs.ensure(peer)
     env = {**warm.child_environment(environment("local")), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
-    print(f"Python {sys.version.split()[0]}; versions: " + _versions(), flush=True)
-    print(
+    method = [
+        f"Python {sys.version.split()[0]}; versions: " + _versions(),
         f"cold: {args.runs} interleaved starts each; warm: {args.warm_processes} processes x "
         f"{args.warm_rounds} x {args.warm_batch} requests each; medians",
-        flush=True,
-    )
+    ]
+    print("\n".join(method), flush=True)
     try:
         cold = cold_starts(args.runs, env)
         plan = warm.Plan(args.warm_processes, args.warm_rounds, args.warm_batch)
@@ -156,8 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:
         print(f"FAILED: {error}")
         return 1
-    print("\n".join(table(cold, figures)))
+    lines = table(cold, figures)
+    print("\n".join(lines))
     print(f"\nmake bench-peers: {time.monotonic() - started:.1f} s")
+    if args.write_docs:
+        docs.write(
+            "make bench-peers", argv, "\n" + "\n\n".join(method) + "\n\n" + "\n".join(lines) + "\n"
+        )
     return 0
 
 

@@ -168,11 +168,16 @@ class _FreeTier:
 class Estimate:
     api: str
     authorizer: str
+    requests: int
     per_request: PerRequest
     items: list[LineItem]
 
     def total(self, original: bool | None = None) -> float:
         return sum(i.cost for i in self.items if original is None or i.original == original)
+
+    def per_million(self) -> float:
+        """The month's total per million of its requests."""
+        return self.total() / self.requests * 1_000_000
 
 
 def estimate(inputs: Inputs, prices: PriceList, api: str) -> Estimate:
@@ -210,7 +215,7 @@ def estimate(inputs: Inputs, prices: PriceList, api: str) -> Estimate:
     if inputs.stage.runtime.xray:
         builder.add("X-Ray traces", traces_recorded(inputs.requests), "xray_traces_recorded")
     builder.release(api, authorizer)
-    return Estimate(api, authorizer, average, builder.items)
+    return Estimate(api, authorizer, inputs.requests, average, builder.items)
 
 
 class _Items:

@@ -102,8 +102,7 @@ def _rows(estimates: list[Estimate]) -> list[list[str]]:
         rows += _item_rows(estimates, original, show_free)
         rows.append(_total_row("  subtotal", [e.total(original) for e in estimates], show_free))
     rows.append(_total_row("Total a month", [e.total() for e in estimates], show_free))
-    requests = estimates[0].items[0].quantity
-    per_million = [e.total() / requests * 1_000_000 for e in estimates]
+    per_million = [e.per_million() for e in estimates]
     rows.append(_total_row("Per million requests", per_million, show_free))
     return rows
 
@@ -206,12 +205,17 @@ def report(inputs: Inputs, prices: PriceList, apis: Sequence[str]) -> str:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def printed(argv: Sequence[str] | None = None) -> str:
+    """What the command prints for these arguments."""
     parser = _parser()
     args = parser.parse_args(argv)
     prices = load_prices()
     inputs = _inputs(args, prices, parser)
-    print(report(inputs, prices, [args.api] if args.api else APIS))
+    return report(inputs, prices, [args.api] if args.api else APIS)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    print(printed(argv))
 
 
 if __name__ == "__main__":

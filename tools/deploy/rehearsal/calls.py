@@ -19,12 +19,12 @@ import re
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tools import PROJECT_DIR
+from tools import PROJECT_DIR, docs
 
 RECORD = PROJECT_DIR / "build" / "rehearsal" / "calls.json"
 DOCS = PROJECT_DIR / "docs" / "deploy.md"
@@ -152,19 +152,16 @@ def render(document: dict[str, Any]) -> str:
     return "\n".join([*lines, "  ]", "}"])
 
 
-def _block(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(<!-- {name} -->\n)(.*?)(<!-- /{name} -->)", re.S)
-
-
 def rendered(record: dict[str, Any], name: str) -> str:
     return f"```json\n{render(policy(record, name))}\n```\n"
 
 
-def docs_policy(name: str, docs: str | None = None) -> str:
-    found = _block(f"deployer-policy:{name}").search(docs if docs is not None else DOCS.read_text())
-    if found is None:
-        raise SystemExit(f"docs/deploy.md has no deployer-policy:{name} block")
-    return found.group(2)
+def docs_policy(name: str) -> str:
+    block = f"deployer-policy:{name}"
+    found = dict(docs.blocks(DOCS.read_text()))
+    if block not in found:
+        raise SystemExit(f"docs/deploy.md has no {block} block")
+    return found[block]
 
 
 def docs_document(name: str) -> dict[str, Any]:
@@ -186,20 +183,10 @@ def figures(record: dict[str, Any]) -> str:
     )
 
 
-def _keep_markers(text: str) -> Callable[[re.Match[str]], str]:
-    return lambda match: match.group(1) + text + match.group(3)
-
-
 def write_docs(record: dict[str, Any]) -> None:
-    docs = DOCS.read_text()
     blocks = {f"deployer-policy:{name}": rendered(record, name) for name in POLICIES}
     blocks["rehearsal-figures"] = figures(record)
-    for name, text in blocks.items():
-        block = _block(name)
-        if block.search(docs) is None:
-            raise SystemExit(f"docs/deploy.md has no {name} block")
-        docs = block.sub(_keep_markers(text), docs)
-    DOCS.write_text(docs)
+    docs.write(DOCS, blocks)
 
 
 def stale_policies(record: dict[str, Any]) -> list[str]:

@@ -14,14 +14,18 @@ from typing import Any
 
 import pytest
 
+from bench import zipsize
 from chalicelib import signing, store
 from tests.support.templates import of_type, statements
+from tools import PROJECT_DIR
 from tools.deploy import lint
 from tools.deploy.package import build, bytecode, gateway, merge
+from tools.deploy.rehearsal import stack_path
 from tools.deploy.stage import deployed_stage
 from tools.deploy.table import KEY_SCHEMA
 
 STAGE = "prod"
+DEPLOY_DOC = PROJECT_DIR / "docs" / "deploy.md"
 
 
 DEPLOYED = deployed_stage(STAGE)
@@ -314,7 +318,20 @@ def test_zip_holds_the_app_and_its_runtime_requirements_only(built: Path) -> Non
     compiled = {name for name in names if name.endswith(".pyc")}
     sources = {name for name in names if name.endswith(".py")}
     assert compiled == {bytecode.pyc_name(name) for name in sources}
-    assert archive.stat().st_size < 1024 * 1024
+    assert archive.stat().st_size < zipsize.BUDGET_BYTES
+
+
+def test_the_zip_is_the_size_docs_deploy_md_says_within_a_tenth(built: Path) -> None:
+    stated = re.search(r"with their bytecode \(about (\d+) KiB\)", DEPLOY_DOC.read_text())
+    assert stated is not None, "docs/deploy.md says what deployment.zip holds, and its size"
+    size = (built / "deployment.zip").stat().st_size / 1024
+    assert abs(int(stated[1]) - size) <= size / 10, f"deployment.zip is {size:.0f} KiB"
+
+
+def test_the_template_is_too_large_to_deploy_without_s3_as_docs_deploy_md_says(
+    built: Path,
+) -> None:
+    assert (built / "sam.json").stat().st_size > stack_path.INLINE_TEMPLATE_BYTES
 
 
 def test_template_passes_cfn_lint_which_fails_chalices_own(
