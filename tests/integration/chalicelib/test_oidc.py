@@ -90,6 +90,8 @@ REJECTED = {
     "wrong audience": ("InvalidAudienceError", lambda: oidc_token(aud="another-api")),
     "no audience": ("MissingRequiredClaimError", lambda: oidc_token(aud=None)),
     "no expiry": ("MissingRequiredClaimError", lambda: oidc_token(exp=None)),
+    "expiry a numeric string": ("DateNotNumeric", lambda: oidc_token(exp=str(_now() + 600))),
+    "not-before a numeric string": ("DateNotNumeric", lambda: oidc_token(nbf=str(_now()))),
     "no subject": ("MissingRequiredClaimError", lambda: oidc_token(sub=None)),
     "overlong subject": ("unusable subject", lambda: oidc_token(sub="s" * 257)),
     "signed by another key under a known kid": (
