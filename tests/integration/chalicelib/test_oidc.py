@@ -281,10 +281,18 @@ class TestCognitoAccessTokens:
         assert status_of(client, self.access_token(**claims)) == 403
 
 
-def test_an_oidc_stage_without_cryptography_fails_loudly(client, issuer, monkeypatch):
+def test_an_oidc_stage_without_cryptography_denies_and_logs_an_error(
+    client, issuer, monkeypatch, caplog
+):
+    """Loudly in the logs, never by raising: that would be a 500 on API Gateway."""
     monkeypatch.setattr(jwt.algorithms, "has_crypto", False)
-    with pytest.raises(tokens.CryptographyMissing):
-        status_of(client, oidc_token())
+    with caplog.at_level(logging.INFO):
+        assert status_of(client, oidc_token()) == 403
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage() == (
+        "the authorizer is misconfigured: "
+        "OIDC_ISSUER is set but the cryptography package is missing"
+    )
 
 
 def test_the_key_cache_is_one_per_jwks_url():
