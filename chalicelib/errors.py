@@ -17,6 +17,9 @@ class TodoApiError(Exception):
     status: int = 500
     code: str = "InternalError"
     headers: dict[str, str] = {}  # noqa: RUF012 - read-only, overridden per class
+    # For the logs and metrics only (the request line's `reason`): which of the causes
+    # the one answer stands for. Clients never see it.
+    reason: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -26,6 +29,14 @@ class TodoApiError(Exception):
 class InvalidRequest(TodoApiError):
     status = 400
     code = "InvalidRequest"
+
+
+class MalformedEvent(InvalidRequest):
+    """An event Chalice cannot read as a request (chalicelib.gateway.event_problem)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("The request could not be read")
+        self.reason = problem
 
 
 class NoUsableCaller(TodoApiError):
