@@ -61,6 +61,11 @@ CORS = FixedCORSConfig(
 JSON = {"Content-Type": "application/json"}
 # On every response the app makes: a browser must never guess a JSON body's type.
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# On every answer of an authenticated route, errors included: no cache, shared or the
+# browser's, may keep one owner's todos (or what their absence says).
+PRIVATE = {**NOSNIFF, "Cache-Control": "no-store"}
+# The routes' paths that todo_route registers: those whose answers are PRIVATE.
+PRIVATE_PATHS: set[str] = set()
 # The methods whose requests carry a body, which must be JSON.
 BODY_METHODS = frozenset({"POST", "PUT"})
 # Chalice's check of a request's Content-Type, off: it would run on every request, GETs
@@ -119,6 +124,7 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
             except TodoApiError as error:
                 return failure_response(error)
 
+        PRIVATE_PATHS.add(path)
         route = app.route(
             path,
             methods=[method],
@@ -139,14 +145,16 @@ request_telemetry = telemetry.instrument(app)
 def api_edge(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """Every answer passes here, once: telemetry around the request, then Chalice's own
     errors (405, 415, 500, and telemetry's) get the API's error shape and CORS headers,
-    and every response X-Content-Type-Options. One middleware, not one per concern: each
-    costs Chalice a layer on every request (make bench)."""
+    and every response X-Content-Type-Options, an authenticated route's Cache-Control too.
+    One middleware, not one per concern: each costs Chalice a layer on every request
+    (make bench)."""
     response = request_telemetry(event, get_response)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         response.body = {"message": body["Message"], "code": body["Code"]}
         response.headers = {**CORS.get_access_control_headers(), **response.headers, **JSON}
-    response.headers = {**response.headers, **NOSNIFF}
+    private = event is not None and event.path in PRIVATE_PATHS
+    response.headers = {**response.headers, **(PRIVATE if private else NOSNIFF)}
     return response
 
 
