@@ -111,3 +111,20 @@ class ServiceUnavailable(TodoApiError):
         # For the logs and metrics only: whether DynamoDB throttled, failed or could not
         # be reached. Clients get the same answer for all three.
         self.reason = reason
+
+
+class NoEmulator(TodoApiError):
+    """A LOCAL_ONLY stage asked for an AWS client with no emulator on loopback to point it
+    at (chalicelib.aws): it answers this rather than reach AWS."""
+
+    status = 503
+    code = ServiceUnavailable.code
+    headers = ServiceUnavailable.headers
+    reason = "no emulator"
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            f"The local stage uses an emulator on loopback, never AWS, and none is set: run "
+            f"`make run`, or start one (`python -m tools.local.emulator`) and set "
+            f"AWS_ENDPOINT_URL_{service.upper()} to its http://127.0.0.1:<port> URL"
+        )
