@@ -154,7 +154,8 @@ def api_edge(event: Any, get_response: Callable[[Any], Response]) -> Response:
         response.body = {"message": body["Message"], "code": body["Code"]}
         response.headers = {**CORS.get_access_control_headers(), **response.headers, **JSON}
     private = event is not None and event.path in PRIVATE_PATHS
-    response.headers = {**response.headers, **(PRIVATE if private else NOSNIFF)}
+    # In place: telemetry has just made this dict, for this response alone.
+    response.headers.update(PRIVATE if private else NOSNIFF)
     return response
 
 

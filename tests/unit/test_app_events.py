@@ -175,10 +175,6 @@ MALFORMED = {
         lambda: changed("get", (("stageVariables",), MISSING)),
         "stageVariables missing",
     ),
-    "stageVariables a list": (
-        lambda: changed("get", (("stageVariables",), [])),
-        "stageVariables is not an object",
-    ),
     "multiValueQueryStringParameters missing": (
         lambda: changed("list", (("multiValueQueryStringParameters",), MISSING)),
         "multiValueQueryStringParameters missing",
