@@ -22,12 +22,31 @@ from chalice.app import Request
 from chalicelib import compact_json, gateway, settings, telemetry
 from chalicelib.authorizer import blueprint, jwt_auth
 from chalicelib.cors import FixedCORSConfig
-from chalicelib.errors import NoUsableCaller, TodoApiError
+from chalicelib.errors import MalformedEvent, NoUsableCaller, TodoApiError
 
 if TYPE_CHECKING:
     from chalicelib.model import Todo
 
-app = Chalice(app_name="todo-api")
+
+class TodoApi(Chalice):
+    """Chalice, with each event checked before Chalice reads it: one it cannot read
+    (chalicelib.gateway.event_problem) is the API's JSON 400, never an exception. Only the
+    public `__call__`, Lambda's entry point, is overridden."""
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        problem = gateway.event_problem(event, self.routes)
+        if problem is None:
+            answer: dict[str, Any] = super().__call__(event, context)
+        else:
+            # What Chalice's __call__ sets for every event; telemetry reads the context.
+            self.lambda_context = context
+            self.current_request = None
+            refused = api_edge(None, lambda _request: unreadable(MalformedEvent(problem)))
+            answer = refused.to_dict(self.api.binary_types)
+        return answer
+
+
+app = TodoApi(app_name="todo-api")
 # A JSON API: Chalice's default binary types (images, audio, archives) would have API
 # Gateway base64-encode request bodies of those types, which no route accepts.
 app.api.binary_types = []
@@ -42,6 +61,11 @@ CORS = FixedCORSConfig(
 JSON = {"Content-Type": "application/json"}
 # On every response the app makes: a browser must never guess a JSON body's type.
 NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# On every answer of an authenticated route, errors included: no cache, shared or the
+# browser's, may keep one owner's todos (or what their absence says).
+PRIVATE = {**NOSNIFF, "Cache-Control": "no-store"}
+# The routes' paths that todo_route registers: those whose answers are PRIVATE.
+PRIVATE_PATHS: set[str] = set()
 # The methods whose requests carry a body, which must be JSON.
 BODY_METHODS = frozenset({"POST", "PUT"})
 # Chalice's check of a request's Content-Type, off: it would run on every request, GETs
@@ -66,6 +90,19 @@ def error_response(
     return json_response({"message": message, "code": code}, status, headers)
 
 
+def failure_response(error: TodoApiError, headers: dict[str, str] | None = None) -> Response:
+    """A domain error's answer, noted for telemetry."""
+    telemetry.record_error(error)
+    return error_response(
+        error.status, error.code, error.message, {**error.headers, **(headers or {})}
+    )
+
+
+def unreadable(error: MalformedEvent) -> Response:
+    # No route is sure to have run: the CORS headers every route has.
+    return failure_response(error, CORS.get_access_control_headers())
+
+
 def todo_response(
     todo: "Todo", status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
@@ -85,9 +122,9 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
                     validation.require_json(current_request().headers.get("Content-Type"))
                 return view(**path_params)
             except TodoApiError as error:
-                telemetry.record_error(error)
-                return error_response(error.status, error.code, error.message, error.headers)
+                return failure_response(error)
 
+        PRIVATE_PATHS.add(path)
         route = app.route(
             path,
             methods=[method],
@@ -108,14 +145,17 @@ request_telemetry = telemetry.instrument(app)
 def api_edge(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """Every answer passes here, once: telemetry around the request, then Chalice's own
     errors (405, 415, 500, and telemetry's) get the API's error shape and CORS headers,
-    and every response X-Content-Type-Options. One middleware, not one per concern: each
-    costs Chalice a layer on every request (make bench)."""
+    and every response X-Content-Type-Options, an authenticated route's Cache-Control too.
+    One middleware, not one per concern: each costs Chalice a layer on every request
+    (make bench)."""
     response = request_telemetry(event, get_response)
     body = response.body
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         response.body = {"message": body["Message"], "code": body["Code"]}
         response.headers = {**CORS.get_access_control_headers(), **response.headers, **JSON}
-    response.headers = {**response.headers, **NOSNIFF}
+    private = event is not None and event.path in PRIVATE_PATHS
+    # In place: telemetry has just made this dict, for this response alone.
+    response.headers.update(PRIVATE if private else NOSNIFF)
     return response
 
 

@@ -30,8 +30,9 @@ from typing import Any
 from chalice import AuthResponse, AuthRoute
 from chalice.app import AuthRequest
 
-from chalicelib import settings
+from chalicelib import metrics, settings
 from chalicelib.claims import SUBJECT_CONTEXT_KEY, Claims
+from chalicelib.errors import ConfigurationError
 from chalicelib.owners import usable_subject
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,66 @@ SCOPE_ROUTES = {
     WRITE_SCOPE: [AuthRoute("/todos", ["POST"]), AuthRoute("/todos/*", ["PUT", "DELETE"])],
 }
 _DENIED_PRINCIPAL = "unauthenticated"
+
+
+# The types of authorizer event; a tuple, so that an unhashable type is merely not one.
+_EVENT_TYPES = ("TOKEN", "REQUEST")
+
+
+def event_problem(event: Any) -> str | None:
+    """What makes event one that Chalice cannot read as an authorizer's, or None."""
+    if not isinstance(event, dict):
+        return "the event is not an object"
+    if event.get("type") not in _EVENT_TYPES:
+        return "type is not TOKEN or REQUEST"
+    if not isinstance(event.get("authorizationToken"), str):
+        return "authorizationToken is missing or not a string"
+    if _method_arn(event) is None:
+        return "methodArn is missing or not an execute-api ARN"
+    return None
+
+
+def _method_arn(event: Any) -> str | None:
+    """The event's methodArn, if it is an execute-api ARN (Chalice derives the ARNs of an
+    Allow from it)."""
+    arn = event.get("methodArn") if isinstance(event, dict) else None
+    if not isinstance(arn, str):
+        return None
+    parts = arn.split(":", 5)
+    return arn if len(parts) == 6 and parts[0] == "arn" and parts[2] == "execute-api" else None
+
+
+def refused(event: Any, problem: str) -> dict[str, Any]:
+    """The answer to an event Chalice could not read: denied, and the reason logged."""
+    logger.warning("denied a malformed authorizer event: %s", problem)
+    return denial(_method_arn(event) or "*")
+
+
+def failed(event: Any, error: Exception) -> dict[str, Any]:
+    """The answer when verifying raised: denied, what failed logged as an ERROR (never the
+    exception's message, which may quote the token), and counted (FAILURE_METRICS)."""
+    if isinstance(error, ConfigurationError):
+        logger.error("the authorizer is misconfigured: %s", error)
+    else:
+        # Imported here: only a failure needs it.
+        import traceback
+
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}"
+        logger.error("the authorizer failed: %s at %s", type(error).__name__, where)
+    _count_failure()
+    return denial(_method_arn(event) or "*")
+
+
+# A failure that is denied is no Lambda error: this metric is what its alarm watches
+# (tools.deploy.package.alarms). By stage alone: the authorizer's function has no app name.
+FAILURE_METRICS = metrics.MetricSet(("Stage",), (("AuthorizerFailures", "Count"),))
+
+
+def _count_failure() -> None:
+    namespace, stage = settings.telemetry_settings()
+    shape = metrics.template(namespace, (FAILURE_METRICS,))
+    metrics.emit(metrics.line(metrics.members({"Stage": stage, "AuthorizerFailures": 1}), shape))
 
 
 def _bearer_token(header_value: str) -> str | None:
@@ -61,8 +122,9 @@ def _rejected(reason: str) -> None:
 def verified_claims(header_value: str) -> Claims | None:
     """The claims of a valid bearer token in an Authorization header, else None."""
     token = _bearer_token(header_value)
-    if token is None:
-        _rejected("not a bearer token")
+    # A JWT is ASCII (base64url and dots); PyJWT would fail to encode a lone surrogate.
+    if token is None or not token.isascii():
+        _rejected("not a bearer token" if token is None else "the token is not ASCII")
         return None
     # Imported here, not at the top: see the module docstring.
     import jwt
@@ -126,16 +188,17 @@ class Denial(AuthResponse):
         super().__init__(routes=[], principal_id=_DENIED_PRINCIPAL)
 
     def to_dict(self, request: AuthRequest) -> dict[str, Any]:
-        statement = {
-            "Action": "execute-api:Invoke",
-            "Effect": "Deny",
-            "Resource": [request.method_arn],
-        }
-        return {
-            "context": self.context,
-            "principalId": self.principal_id,
-            "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
-        }
+        return denial(request.method_arn)
+
+
+def denial(resource: str) -> dict[str, Any]:
+    """The policy of a Denial: an explicit Deny of resource, for no principal."""
+    statement = {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": [resource]}
+    return {
+        "context": {},
+        "principalId": _DENIED_PRINCIPAL,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+    }
 
 
 def authorize(request: AuthRequest) -> AuthResponse:

@@ -17,6 +17,9 @@ class TodoApiError(Exception):
     status: int = 500
     code: str = "InternalError"
     headers: dict[str, str] = {}  # noqa: RUF012 - read-only, overridden per class
+    # For the logs and metrics only (the request line's `reason`): which of the causes
+    # the one answer stands for. Clients never see it.
+    reason: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -26,6 +29,14 @@ class TodoApiError(Exception):
 class InvalidRequest(TodoApiError):
     status = 400
     code = "InvalidRequest"
+
+
+class MalformedEvent(InvalidRequest):
+    """An event Chalice cannot read as a request (chalicelib.gateway.event_problem)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("The request could not be read")
+        self.reason = problem
 
 
 class NoUsableCaller(TodoApiError):
@@ -102,3 +113,20 @@ class ServiceUnavailable(TodoApiError):
         # For the logs and metrics only: whether DynamoDB throttled, failed or could not
         # be reached. Clients get the same answer for all three.
         self.reason = reason
+
+
+class NoEmulator(TodoApiError):
+    """A LOCAL_ONLY stage asked for an AWS client with no emulator on loopback to point it
+    at (chalicelib.aws): it answers this rather than reach AWS."""
+
+    status = 503
+    code = ServiceUnavailable.code
+    headers = ServiceUnavailable.headers
+    reason = "no emulator"
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            f"The local stage uses an emulator on loopback, never AWS, and none is set: run "
+            f"`make run`, or start one (`python -m tools.local.emulator`) and set "
+            f"AWS_ENDPOINT_URL_{service.upper()} to its http://127.0.0.1:<port> URL"
+        )

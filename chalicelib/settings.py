@@ -1,4 +1,5 @@
-"""The one place that reads configuration from the environment.
+"""The one place that reads configuration from the environment (but LOCAL_ONLY, which
+chalicelib.aws reads where it makes clients: this module imports that one).
 
 Chalice's test client applies a stage's environment variables only while a request runs, so
 settings are read when asked for, never at import time. The two that every request of the
@@ -73,8 +74,6 @@ class OidcSettings(NamedTuple):
     accept_hs256: bool
 
 
-# Only these may serve a JWKS over plain http: anyone on the path could swap the keys.
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 _OIDC_ONLY = ("OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_JWKS_URL", "ACCEPT_HS256_WITH_OIDC")
 
 
@@ -89,9 +88,10 @@ def _jwks_url(issuer: str) -> str:
     # Imported here: urllib.parse costs every cold start ~3 ms, and only OIDC stages need it.
     from urllib.parse import urlparse
 
+    from chalicelib.aws import on_loopback
+
     url = _optional("OIDC_JWKS_URL") or issuer.rstrip("/") + "/.well-known/jwks.json"
-    parsed = urlparse(url)
-    if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in _LOOPBACK_HOSTS):
+    if urlparse(url).scheme == "https" or on_loopback(url):
         return url
     raise ConfigurationError(
         "the JWKS URL (OIDC_JWKS_URL, or OIDC_ISSUER's) must be https (http only on loopback)"

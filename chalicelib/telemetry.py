@@ -7,8 +7,8 @@ middleware. For every request the API handler answers, errors included, it:
   access log, and the `x-amzn-RequestId` API Gateway returns), else Lambda's request id;
 - prints one JSON line: request id (and Lambda's), X-Ray trace id, stage, route (the
   resource path, not the URL), method, status, latency, the principal as a pseudonym,
-  cold start; for an error also its code, for a 503 the reason, for a failure the
-  exception's type and where it was raised;
+  cold start; for an error also its code and any reason (a 503's, a malformed event's),
+  for a failure the exception's type and where it was raised;
 - makes that same line the request's EMF document (chalicelib.metrics): Requests,
   Latency, ColdStart, DynamoDbThrottles, and Errors by Code. One line, not a log line
   and metric lines beside it: one JSON encoding and one write per request (make bench).
@@ -273,8 +273,8 @@ def _string(value: str | None) -> str:
 
 def _problem(answered: _Answered) -> dict[str, Any]:
     """What an error answer adds to its line: its code, and the dimension and value of
-    ERROR_METRICS; for a 503 the reason; for a failure the exception's type and where
-    it was raised."""
+    ERROR_METRICS; the error's reason, if it has one; for a failure the exception's type
+    and where it was raised."""
     outcome, problem = answered.outcome, dict[str, Any]()
     if answered.response.status_code >= 400:
         code = answered.error_code
@@ -282,7 +282,7 @@ def _problem(answered: _Answered) -> dict[str, Any]:
             problem["code"] = code
         problem["Code"] = code if code in ERROR_CODES else "Other"
         problem["Errors"] = 1
-    if isinstance(outcome.error, ServiceUnavailable):
+    if outcome.error is not None and outcome.error.reason is not None:
         problem["reason"] = outcome.error.reason
     if outcome.exception is not None:
         problem["exception"] = type(outcome.exception).__name__

@@ -31,6 +31,9 @@ AUDIENCE_CLAIMS = ["exp", "iss", "aud", "sub"]
 # Amazon Cognito access tokens carry the app client in "client_id" and have no "aud".
 COGNITO_ACCESS_CLAIMS = ["exp", "iss", "sub", "client_id", "token_use"]
 COGNITO_ACCESS_TOKEN_USE = "access"  # noqa: S105 - a claim value, not a secret
+# The claims RFC 7519 makes NumericDates: JSON numbers. PyJWT also takes a string of
+# digits ("exp": "1796000000"), which no issuer sends and the lifetime bound cannot compare.
+NUMERIC_DATES = ("exp", "nbf", "iat")
 
 
 class LifetimeTooLong(jwt.InvalidTokenError):
@@ -47,6 +50,10 @@ class WrongTokenUse(jwt.InvalidTokenError):
 
 class WrongClient(jwt.InvalidTokenError):
     """A Cognito access token issued to another app client."""
+
+
+class DateNotNumeric(jwt.InvalidTokenError):
+    """A token whose exp, nbf or iat is not a JSON number."""
 
 
 class CryptographyMissing(ConfigurationError):
@@ -66,7 +73,7 @@ def verified_claims(token: str) -> Claims:
 
 def _hs256_claims(token: str) -> Claims:
     token_settings = settings.token_settings()
-    claims: Claims = jwt.decode(
+    claims = _decoded(
         token,
         key=signing_secret(token_settings),
         algorithms=[HS256],
@@ -88,7 +95,7 @@ def _oidc_claims(token: str, header: dict[str, Any], oidc: settings.OidcSettings
         raise MissingKeyId("the token has no kid header")
     if not jwt.algorithms.has_crypto:
         raise CryptographyMissing("OIDC_ISSUER is set but the cryptography package is missing")
-    claims = jwt.decode(
+    claims = _decoded(
         token,
         key=jwks.signing_keys(oidc.jwks_url).key(kid),
         algorithms=list(jwks.ALGORITHMS),
@@ -103,6 +110,15 @@ def _oidc_claims(token: str, header: dict[str, Any], oidc: settings.OidcSettings
     )
     if oidc.client_id is not None:
         _check_cognito_access_token(claims, oidc.client_id)
+    return claims
+
+
+def _decoded(token: str, **options: Any) -> Claims:
+    """jwt.decode's claims, whose NumericDates are numbers."""
+    claims: Claims = jwt.decode(token, **options)
+    for name in NUMERIC_DATES:
+        if name in claims and type(claims[name]) not in (int, float):  # bool is no date either
+            raise DateNotNumeric(f"{name} is not a number")
     return claims
 
 

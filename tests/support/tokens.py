@@ -56,6 +56,11 @@ REJECTED = {
     "non-string subject": lambda: f"Bearer {signed(claims(sub=42))}",
     "subject not valid Unicode": lambda: f"Bearer {signed(claims(sub=LONE_SURROGATE))}",
     "expires in ten years": lambda: f"Bearer {signed(claims(exp=NOW + 10 * 365 * 86_400))}",
+    # PyJWT takes each of these; RFC 7519's NumericDate is a JSON number.
+    "expiry a numeric string": lambda: f"Bearer {signed(claims(exp=str(NOW + 600)))}",
+    "not-before a numeric string": lambda: f"Bearer {signed(claims(nbf=str(NOW)))}",
+    "issued-at a numeric string": lambda: f"Bearer {signed(claims(iat=str(NOW)))}",
+    "expiry true": lambda: f"Bearer {signed(claims(exp=True))}",
     "no issuer": lambda: f"Bearer {signed(claims(iss=None))}",
     "no audience": lambda: f"Bearer {signed(claims(aud=None))}",
     "malformed": lambda: "Bearer not.a.token",

@@ -330,6 +330,52 @@ def test_an_unexpected_failure_forbids_content_sniffing_too(client, alice, monke
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+# Every answer of an authenticated route, whatever its status: one per route and kind.
+AUTHENTICATED_ANSWERS = pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("get", "/todos", b"", 200),
+        ("get", "/todos?limit=0", b"", 400),
+        ("post", "/todos", b'{"text": "x"}', 201),
+        ("post", "/todos", b"{bad", 400),
+        ("get", "/todos/{id}", b"", 200),
+        ("get", "/todos/nope", b"", 404),
+        ("put", "/todos/{id}", b'{"checked": true}', 200),
+        ("put", "/todos/{id}", b"{}", 400),
+        ("delete", "/todos/{id}", b"", 200),
+        ("delete", "/todos/nope", b"", 404),
+        ("patch", "/todos", b"{}", 405),
+    ],
+)
+
+
+@AUTHENTICATED_ANSWERS
+def test_every_answer_of_an_authenticated_route_is_kept_by_no_cache(
+    client, alice, alices_todo, method, path, body, status
+):
+    path = path.replace("{id}", alices_todo["todoId"])
+    response = getattr(client.http, method)(path, headers=alice, body=body)
+    assert response.status_code == status
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_unexpected_failure_of_an_authenticated_route_is_kept_by_no_cache(
+    client, alice, monkeypatch
+):
+    monkeypatch.setattr("chalicelib.store.todo_store", lambda: 1 / 0)
+    response = client.http.get("/todos", headers=alice)
+    assert response.status_code == 500
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/health", "/openapi.json"])
+def test_a_public_answer_leaves_caching_to_the_client(client, path):
+    """The same for everyone, and nobody's data: no reason to forbid a cache to keep it."""
+    response = client.http.get(path)
+    assert response.status_code == 200
+    assert "Cache-Control" not in response.headers
+
+
 def test_an_unsupported_method_is_405_in_the_error_shape(client, alice):
     response = client.http.patch("/todos", headers=alice, body=b"{}")
     assert_error(response, 405, "MethodNotAllowedError")

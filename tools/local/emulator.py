@@ -7,6 +7,9 @@ request at a time, which is what the API's concurrency guarantees need to hold
 locally as they do in AWS.
 
 Only boto3 and the like reach it: no browser, and no other Host (tools.local.loopback).
+
+`python -m tools.local.emulator [--port 8002]` runs it alone, with the local stage's table,
+for `chalice local --stage local` beside it (README: "Plain chalice local").
 """
 
 from collections.abc import Callable, Iterable
@@ -58,3 +61,41 @@ class Emulator:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main() -> None:
+    import argparse
+    import logging
+    import os
+    import signal
+
+    # Here, not at the top: tools.local.stack imports this module.
+    from tools.local.stack import HOST, create_table, emulator_environment
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8002)
+    port = parser.parse_args().port
+    # Blocked before the server's thread starts (it inherits the mask): only sigwait below
+    # takes them, and the emulator is stopped cleanly.
+    stops = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # an access line per request
+    emulator = Emulator(HOST, port)
+    endpoint = emulator.start()
+    region = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    create_table("local", {**emulator_environment(endpoint), "AWS_DEFAULT_REGION": region})
+    print(
+        f"DynamoDB emulator on {endpoint}, with the local stage's table. In another shell:\n"
+        f"  export AWS_ENDPOINT_URL_DYNAMODB={endpoint}\n"
+        "  .venv/bin/chalice local --stage local\n"
+        "Ctrl-C stops it; its data is in memory only.",
+        flush=True,
+    )
+    try:
+        signal.sigwait(stops)
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

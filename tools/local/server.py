@@ -64,7 +64,7 @@ from chalice.local import (
 
 from tools import PROJECT_DIR
 from tools.deploy.package import edge
-from tools.deploy.package.gateway import NOT_FOUND
+from tools.deploy.package.gateway import ERROR_HEADERS, NOT_FOUND
 
 # API Gateway refuses larger request payloads with a 413 too.
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -256,8 +256,9 @@ class RequestHandler(PathOnlyAccessLog, ChaliceRequestHandler):
             self.wfile.write(body)
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
-        # The gateway's 401, 403 and 500, readable by a page on another origin.
-        error.headers = {**error.headers, **self.cors_headers}
+        # The gateway's 401, 403 and 500, readable by a page on another origin, and with
+        # the packaged template's headers for them.
+        error.headers = {**error.headers, **self.cors_headers, **ERROR_HEADERS}
         super()._send_error_response(error)
 
 

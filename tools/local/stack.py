@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import boto3
 
+from chalicelib import aws
 from tools import PROJECT_DIR
 from tools.deploy.stage import environment, load_stage
 from tools.deploy.table import ensure_table
@@ -169,6 +170,13 @@ def main() -> int:
 
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    given = env.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if given and aws.local_only(environment(args.stage)) and not aws.on_loopback(given):
+        # The table would be made there, before the app refused to reach it.
+        raise SystemExit(
+            f"AWS_ENDPOINT_URL_DYNAMODB={given} is not on loopback: the {args.stage} stage "
+            "reaches an emulator on 127.0.0.1, never AWS"
+        )
     emulator = None
     if not env.get("AWS_ENDPOINT_URL_DYNAMODB") or args.identity == "cognito":
         # The emulator's access log would drown chalice local's own.

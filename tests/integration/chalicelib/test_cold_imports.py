@@ -60,6 +60,8 @@ def cold_start(handler: str, event: dict, then_import: tuple[str, ...] = ()) -> 
             "PYTHONPATH": str(PROJECT_DIR),
             "PYTHONDONTWRITEBYTECODE": "1",
             "AWS_DEFAULT_REGION": "us-east-1",
+            # The local stage's clients need an emulator on loopback; none is reached here.
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",
         },
         capture_output=True,
         text=True,

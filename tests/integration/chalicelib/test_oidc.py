@@ -90,6 +90,8 @@ REJECTED = {
     "wrong audience": ("InvalidAudienceError", lambda: oidc_token(aud="another-api")),
     "no audience": ("MissingRequiredClaimError", lambda: oidc_token(aud=None)),
     "no expiry": ("MissingRequiredClaimError", lambda: oidc_token(exp=None)),
+    "expiry a numeric string": ("DateNotNumeric", lambda: oidc_token(exp=str(_now() + 600))),
+    "not-before a numeric string": ("DateNotNumeric", lambda: oidc_token(nbf=str(_now()))),
     "no subject": ("MissingRequiredClaimError", lambda: oidc_token(sub=None)),
     "overlong subject": ("unusable subject", lambda: oidc_token(sub="s" * 257)),
     "signed by another key under a known kid": (
@@ -279,10 +281,18 @@ class TestCognitoAccessTokens:
         assert status_of(client, self.access_token(**claims)) == 403
 
 
-def test_an_oidc_stage_without_cryptography_fails_loudly(client, issuer, monkeypatch):
+def test_an_oidc_stage_without_cryptography_denies_and_logs_an_error(
+    client, issuer, monkeypatch, caplog
+):
+    """Loudly in the logs, never by raising: that would be a 500 on API Gateway."""
     monkeypatch.setattr(jwt.algorithms, "has_crypto", False)
-    with pytest.raises(tokens.CryptographyMissing):
-        status_of(client, oidc_token())
+    with caplog.at_level(logging.INFO):
+        assert status_of(client, oidc_token()) == 403
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage() == (
+        "the authorizer is misconfigured: "
+        "OIDC_ISSUER is set but the cryptography package is missing"
+    )
 
 
 def test_the_key_cache_is_one_per_jwks_url():

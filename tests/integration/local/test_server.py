@@ -163,7 +163,7 @@ def test_without_api_keys_no_key_is_asked_for(server):
     ("authorization", "status"),
     [(None, 401), ("Bearer not-a-token", 403), ("Basic YWxpY2U6c2VjcmV0", 403)],
 )
-def test_the_gateways_401_and_403_carry_the_stage_origin(
+def test_the_gateways_401_and_403_carry_the_stage_origin_and_no_store(
     server: Server, authorization: str | None, status: int
 ) -> None:
     headers = {"Origin": "https://elsewhere.example"}
@@ -172,6 +172,9 @@ def test_the_gateways_401_and_403_carry_the_stage_origin(
     response = server.get("/todos", **headers)
     assert response.status_code == status
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    # As the packaged template's gateway responses have them.
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE", "OPTIONS", "PROPFIND"])

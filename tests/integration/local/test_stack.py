@@ -10,6 +10,7 @@ import http.client
 import json
 import signal
 import subprocess
+import sys
 from urllib.parse import urljoin
 
 import boto3
@@ -18,8 +19,10 @@ from moto.server import ThreadedMotoServer
 
 from tests.support.stack import (
     HOST,
+    PROJECT_DIR,
     SIGINT_IGNORED,
     STOP_TIMEOUT_SECONDS,
+    free_port,
     group_is_gone,
     issue_token,
     port_is_free,
@@ -205,3 +208,20 @@ def test_make_run_uses_the_dynamodb_endpoint_already_set_instead_of_its_own_emul
     assert item["text"] == {"S": "Stored here"}
 
     assert_stops_cleanly(stack)
+
+
+def test_make_run_refuses_a_dynamodb_endpoint_off_loopback_before_touching_it():
+    """It would have made the table there: the local stage never reaches AWS."""
+    endpoint = "https://dynamodb.eu-west-1.amazonaws.com"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.local.stack", "--port", str(free_port())],
+        cwd=PROJECT_DIR,
+        env=stack_environment(AWS_ENDPOINT_URL_DYNAMODB=endpoint, **FAKE_CREDENTIALS),
+        capture_output=True,
+        text=True,
+        timeout=STOP_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"AWS_ENDPOINT_URL_DYNAMODB={endpoint} is not on loopback" in result.stderr
+    assert "DynamoDB:" not in result.stdout

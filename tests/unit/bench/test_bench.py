@@ -44,6 +44,8 @@ def load_baseline(name: str) -> ModuleType:
 def local_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in LOCAL.items():
         monkeypatch.setenv(name, value)
+    # As the bench's processes have it: the local stage's clients need an emulator there.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", warm.child_environment(LOCAL)["AWS_ENDPOINT_URL"])
 
 
 def test_percentile_interpolates_between_ranks():

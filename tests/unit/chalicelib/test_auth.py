@@ -55,3 +55,11 @@ def test_tokens_never_reach_the_logs(client, caplog):
     assert "rejected a bearer token: ExpiredSignatureError" in caplog.text
     assert token not in caplog.text
     assert token.split(".")[2] not in caplog.text
+
+
+def test_a_date_that_is_not_a_number_is_logged_as_the_reason(client, caplog):
+    token = signed(claims(exp=str(NOW + 600)))
+    with caplog.at_level(logging.INFO):
+        assert list_with(client, f"Bearer {token}").status_code == 403
+    assert "rejected a bearer token: DateNotNumeric" in caplog.text
+    assert token not in caplog.text

@@ -331,7 +331,7 @@ class TestWhatTheReleasePackagingAdds:
     def test_a_cheap_stage_pays_for_its_alarms_and_dashboard_only(self):
         dev = costs("rest", stage=load_stage("dev"))
         assert not [n for n in dev if n.startswith(("WAF", "Provisioned"))]
-        assert dev["CloudWatch alarms"] == pytest.approx(0.8)
+        assert dev["CloudWatch alarms"] == pytest.approx(0.9)
         assert dev["CloudWatch dashboard"] == 3.0
 
     def test_the_free_tier_covers_ten_alarms_and_three_dashboards(self):

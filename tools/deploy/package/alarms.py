@@ -162,7 +162,17 @@ def alarms(stage: Stage, template: dict[str, Any], api: str) -> list[Alarm]:
     ]
     if AUTHORIZER in template["Resources"]:
         found += [
-            _lambda(AUTHORIZER, "Errors", "The authorizer failed: callers get 500s."),
+            Alarm(
+                "authorizer-failures",
+                "The authorizer could not verify tokens (a missing setting, its secret or "
+                "keys unreadable) and denied them: callers get 403s; its ERROR lines say why.",
+                namespace,
+                "AuthorizerFailures",
+                {"Stage": dimensions["Stage"]},
+                "Sum",
+                1,
+            ),
+            _lambda(AUTHORIZER, "Errors", "The authorizer crashed or timed out: callers get 500s."),
             _lambda(AUTHORIZER, "Throttles", "Lambda throttled the authorizer."),
         ]
     return found

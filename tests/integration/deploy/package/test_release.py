@@ -157,6 +157,7 @@ def test_the_alarms_cover_the_app_the_gateway_and_both_functions(prod):
         ("TodoApi", "Errors"),
         ("TodoApi", "Latency"),
         ("TodoApi", "DynamoDbThrottles"),
+        ("TodoApi", "AuthorizerFailures"),
         ("AWS/ApiGateway", "5XXError"),
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),

@@ -30,14 +30,16 @@ def test_each_app_alarm_watches_a_metric_a_request_emits(client, auth_headers, c
     capfd.readouterr()
     client.http.get("/todos", headers=alice)
 
-    def broken_store():
+    def broken(*_args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("chalicelib.store.todo_store", broken_store)
+    monkeypatch.setattr("chalicelib.store.todo_store", broken)
     client.http.get("/todos", headers=alice)
+    monkeypatch.setattr("chalicelib.tokens.verified_claims", broken)
+    assert client.http.get("/todos", headers=alice).status_code == 403
     metrics = emitted(capfd)
     app_alarms = [a for a in alarms.alarms(LOCAL, TEMPLATE, "rest") if a.namespace[:4] != "AWS/"]
-    assert len(app_alarms) == 3
+    assert len(app_alarms) == 4
     for alarm in app_alarms:
         wanted = (alarm.namespace, alarm.metric, frozenset(alarm.dimensions.items()))
         assert wanted in metrics, alarm.name
