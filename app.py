@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import compact_json, gateway, settings, telemetry
+from chalicelib import compact_json, deadline, gateway, settings, telemetry
 from chalicelib.authorizer import blueprint, jwt_auth
 from chalicelib.cors import FixedCORSConfig
 from chalicelib.errors import NoUsableCaller, TodoApiError
@@ -83,7 +83,8 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
                     from chalicelib import validation
 
                     validation.require_json(current_request().headers.get("Content-Type"))
-                return view(**path_params)
+                with deadline.of_request(current_request().lambda_context):
+                    return view(**path_params)
             except TodoApiError as error:
                 telemetry.record_error(error)
                 return error_response(error.status, error.code, error.message, error.headers)
@@ -194,7 +195,9 @@ def update(todo_id: str) -> Response:
     todo_id = validation.parse_todo_id(todo_id)
     changes = validation.parse_changes(request.raw_body)
     versions = validation.parse_if_match(request.headers.get("If-Match"))
-    return todo_response(store.todo_store().update(owner, todo_id, changes, versions))
+    written = store.todo_store().update(owner, todo_id, changes, versions)
+    # Another client's equal change answers 200 too, but its ETag is not this request's.
+    return todo_response(written.todo) if written.own else json_response(written.todo.to_json())
 
 
 @todo_route("/todos/{todo_id}", "DELETE")
