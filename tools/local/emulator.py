@@ -5,18 +5,25 @@ one step. moto checks and writes in several steps without a lock, so two concurr
 conditional writes could both pass their check. The emulator therefore serves one
 request at a time, which is what the API's concurrency guarantees need to hold
 locally as they do in AWS.
+
+Over a long session it keeps its size and speed: transactions copy only the items they name
+(tools.local.transactions), and moto's record of every model object it ever made, kept for a
+dashboard nobody here reads, is dropped after each request.
 """
 
 from collections.abc import Callable, Iterable
 from threading import Lock, Thread
 from typing import Any
 
+from moto.core.model_instances import reset_model_data
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
 from werkzeug.serving import make_server
+
+from tools.local import transactions
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -28,7 +35,14 @@ class _OneRequestAtATime:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self._lock:
-            return list(self._app(environ, start_response))
+            try:
+                return list(self._app(environ, start_response))
+            finally:
+                reset_model_data()
+
+
+# Once per process.
+transactions.install()
 
 
 class Emulator:
