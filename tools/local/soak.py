@@ -50,10 +50,12 @@ def resident_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-def soak(base_url: str, token: str, pid: int, creates: int) -> list[Window]:
-    """Sends the creates; the figures of each WINDOW of them."""
+def soak(base_url: str, token: str, pid: int, creates: int) -> tuple[list[Window], str | None]:
+    """Sends the creates; the figures of each WINDOW of them, and the first failure, if any
+    (the creates stop there)."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    windows, latencies = [], []
+    windows: list[Window] = []
+    latencies: list[float] = []
     with requests.Session() as session:
         session.trust_env = False
         for n in range(creates):
@@ -66,12 +68,12 @@ def soak(base_url: str, token: str, pid: int, creates: int) -> list[Window]:
             )
             latencies.append((time.perf_counter() - started) * 1000)
             if response.status_code != 201:
-                raise SystemExit(f"create {n}: {response.status_code} {response.text}")
+                return windows, f"create {n + 1}: {response.status_code} {response.text}"
             if len(latencies) == WINDOW:
                 p99 = statistics.quantiles(latencies, n=100)[98]
                 windows.append(Window(statistics.median(latencies), p99, resident_mib(pid)))
                 latencies = []
-    return windows
+    return windows, None
 
 
 @contextmanager
@@ -101,7 +103,10 @@ def local_stack(port: int) -> Iterator[subprocess.Popen[bytes]]:
         yield stack
     finally:
         os.killpg(stack.pid, signal.SIGTERM)
-        stack.wait(timeout=20)
+        try:
+            stack.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.pid, signal.SIGKILL)
 
 
 def main() -> None:
@@ -111,13 +116,15 @@ def main() -> None:
     port = free_port()
     token = issue_token("soak", environment("local"))
     with local_stack(port) as stack:
-        windows = soak(f"http://{HOST}:{port}", token, stack.pid, args.creates)
+        windows, failure = soak(f"http://{HOST}:{port}", token, stack.pid, args.creates)
     print(f"{args.creates} idempotent creates against make run, one at a time, per {WINDOW}:")
     print("thousand  median ms  p99 ms  stack RSS MiB")
     for number, window in enumerate(windows, 1):
         print(
             f"{number:>8}  {window.median_ms:>9.1f}  {window.p99_ms:>6.1f}  {window.rss_mib:>13.0f}"
         )
+    if failure is not None:
+        raise SystemExit(f"stopped at the first failure, {failure}")
     first, last = windows[0], windows[-1]
     print(
         f"last/first: median latency {last.median_ms / first.median_ms:.2f}x, "
