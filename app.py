@@ -83,8 +83,7 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
                     from chalicelib import validation
 
                     validation.require_json(current_request().headers.get("Content-Type"))
-                with deadline.of_request(current_request().lambda_context):
-                    return view(**path_params)
+                return deadline.within(current_request().lambda_context, view, **path_params)
             except TodoApiError as error:
                 telemetry.record_error(error)
                 return error_response(error.status, error.code, error.message, error.headers)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from chalicelib import aws, deadline, settings
+from chalicelib import aws, settings
 from chalicelib.errors import (
     IdempotencyConflict,
     IdempotencyKeyReused,
@@ -233,8 +233,7 @@ class TodoStore:
             return self._add_once(owner_id, todo, record)
         try:
             with _unavailable_on_outage:
-                deadline.call(
-                    self._dynamodb.put_item,
+                self._dynamodb.put_item(
                     TableName=self._table,
                     Item=_to_item(owner_id, todo),
                     ConditionExpression="attribute_not_exists(todoId)",
@@ -263,9 +262,8 @@ class TodoStore:
         }
         try:
             with _unavailable_on_outage:
-                deadline.call(
-                    self._dynamodb.transact_write_items,
-                    TransactItems=[{"Put": remember}, {"Put": create}],
+                self._dynamodb.transact_write_items(
+                    TransactItems=[{"Put": remember}, {"Put": create}]
                 )
         except self._transaction_canceled as error:
             return self._replay(error.response.get("CancellationReasons", []), record)
@@ -283,11 +281,8 @@ class TodoStore:
 
     def get(self, owner_id: str, todo_id: str) -> Todo:
         with _unavailable_on_outage:
-            response = deadline.call(
-                self._dynamodb.get_item,
-                TableName=self._table,
-                Key=_key(owner_id, todo_id),
-                ConsistentRead=True,
+            response = self._dynamodb.get_item(
+                TableName=self._table, Key=_key(owner_id, todo_id), ConsistentRead=True
             )
         if "Item" not in response:
             raise TodoNotFound(todo_id)
@@ -310,7 +305,7 @@ class TodoStore:
 
         query = self._list_query(owner_id, limit + 1, after, checked)
         with _unavailable_on_outage:
-            response = deadline.call(self._dynamodb.query, **query)
+            response = self._dynamodb.query(**query)
         items = response["Items"]
         if len(items) > limit:
             return Page(
@@ -363,7 +358,7 @@ class TodoStore:
         )
         try:
             with _unavailable_on_outage:
-                response = deadline.call(self._dynamodb.update_item, **request)
+                response = self._dynamodb.update_item(**request)
         except self._conditional_check_failed as error:
             return _already_updated(
                 error, todo_id, changes, expected_versions, values[":updatedAt"]["S"]
@@ -380,7 +375,7 @@ class TodoStore:
         )
         try:
             with _unavailable_on_outage:
-                deadline.call(self._dynamodb.delete_item, **request)
+                self._dynamodb.delete_item(**request)
         except self._conditional_check_failed as error:
             if "Item" in error.response:
                 raise PreconditionFailed(todo_id) from None

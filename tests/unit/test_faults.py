@@ -11,7 +11,7 @@ import json
 import pytest
 from chalice.local import LambdaContext
 
-from chalicelib import deadline
+from chalicelib import aws, deadline
 
 TABLE = "todo-api-local"
 
@@ -177,7 +177,7 @@ def test_a_trickling_answer_is_503_before_the_functions_timeout(
     assert stored(dynamodb) == before
 
 
-def test_a_5xx_after_the_write_leaves_one_todo_for_a_keyed_retry(
+def test_answers_lost_on_every_attempt_are_503_and_a_keyed_retry_gets_the_todo(
     client, alice, dynamodb, dynamodb_fault
 ):
     """A lost answer that botocore cannot retry away reaches the client as a 503; the
@@ -186,9 +186,7 @@ def test_a_5xx_after_the_write_leaves_one_todo_for_a_keyed_retry(
     headers = {**alice, "Idempotency-Key": "k3"}
     assert_503(client.http.post("/todos", headers=headers, body=b'{"text": "x"}'))
     assert len(stored(dynamodb)) == 2
-    from chalicelib import aws
-
-    aws.client.cache_clear()
+    aws.client.cache_clear()  # DynamoDB answers again
     retried = client.http.post("/todos", headers=headers, body=b'{"text": "x"}')
     assert retried.status_code == 201
     assert stored(dynamodb)[retried.json_body["todoId"]]["text"] == {"S": "x"}
