@@ -6,8 +6,8 @@ domain error becomes an HTTP response in one place, `todo_route`. What a route k
 the gateway's event (the caller, the path as called) it reads through chalicelib.gateway.
 
 The authorizer is a Blueprint in chalicelib.authorizer, so its Lambda function never loads
-this file. The modules only some routes use (validation, store, model, paging, idempotency,
-openapi) are still imported inside the views, so that a cold start loads what its first
+this file. The modules only some routes use (validation, deadline, store, model, paging,
+idempotency, openapi) are still imported inside the views, so that a cold start loads what its first
 request needs and no more (make bench; tests/integration/chalicelib/test_cold_imports.py
 holds this file's import-time modules to a fixed set).
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from chalicelib import compact_json, deadline, gateway, settings, telemetry
+from chalicelib import compact_json, gateway, settings, telemetry
 from chalicelib.authorizer import blueprint, jwt_auth
 from chalicelib.cors import FixedCORSConfig
 from chalicelib.errors import NoUsableCaller, TodoApiError
@@ -83,6 +83,8 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
                     from chalicelib import validation
 
                     validation.require_json(current_request().headers.get("Content-Type"))
+                from chalicelib import deadline
+
                 return deadline.within(current_request().lambda_context, view, **path_params)
             except TodoApiError as error:
                 telemetry.record_error(error)
