@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 8000
 STAGE ?= local
 
-.PHONY: help run token test test-unit screenshot browser openapi docs lint lint-iac package policy provision deploy deploy-check destroy layer rehearse deployer-policy bench bench-peers bench-instructions cost clean
+.PHONY: help run token soak test test-unit screenshot browser openapi docs lint lint-iac package policy provision deploy deploy-check destroy layer rehearse deployer-policy bench bench-peers bench-instructions cost clean
 # Plain `make` lists the commands.
 .DEFAULT_GOAL := help
 
@@ -45,6 +45,11 @@ run: $(INSTALLED)
 ## The last line of the output is the token alone.
 token: $(INSTALLED)
 	@$(BIN)/python -m tools.local.token --stage $(STAGE) "$(USER)" $(if $(SCOPE),--scope "$(SCOPE)")
+
+## Soak make run: CREATES idempotent creates (default 3000), figures per thousand.
+## Median and p99 latency and the stack's memory for each thousand; not part of make test.
+soak: $(INSTALLED)
+	$(BIN)/python -m tools.local.soak $(if $(CREATES),--creates $(CREATES))
 
 ## Lint the code: ruff (rules and format) and mypy --strict.
 lint: $(INSTALLED)

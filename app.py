@@ -6,8 +6,8 @@ domain error becomes an HTTP response in one place, `todo_route`. What a route k
 the gateway's event (the caller, the path as called) it reads through chalicelib.gateway.
 
 The authorizer is a Blueprint in chalicelib.authorizer, so its Lambda function never loads
-this file. The modules only some routes use (validation, store, model, paging, idempotency,
-openapi) are still imported inside the views, so that a cold start loads what its first
+this file. The modules only some routes use (validation, deadline, store, model, paging,
+idempotency, openapi) are still imported inside the views, so that a cold start loads what its first
 request needs and no more (make bench; tests/integration/chalicelib/test_cold_imports.py
 holds this file's import-time modules to a fixed set).
 """
@@ -120,7 +120,9 @@ def todo_route(path: str, method: str) -> Callable[[View], View]:
                     from chalicelib import validation
 
                     validation.require_json(current_request().headers.get("Content-Type"))
-                return view(**path_params)
+                from chalicelib import deadline
+
+                return deadline.within(current_request().lambda_context, view, **path_params)
             except TodoApiError as error:
                 return failure_response(error)
 
@@ -234,7 +236,9 @@ def update(todo_id: str) -> Response:
     todo_id = validation.parse_todo_id(todo_id)
     changes = validation.parse_changes(request.raw_body)
     versions = validation.parse_if_match(request.headers.get("If-Match"))
-    return todo_response(store.todo_store().update(owner, todo_id, changes, versions))
+    written = store.todo_store().update(owner, todo_id, changes, versions)
+    # Another client's equal change answers 200 too, but its ETag is not this request's.
+    return todo_response(written.todo) if written.own else json_response(written.todo.to_json())
 
 
 @todo_route("/todos/{todo_id}", "DELETE")

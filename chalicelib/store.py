@@ -10,7 +10,7 @@ one DynamoDB request; writes carry their condition, so there is no read-then-wri
 
 from functools import lru_cache
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from chalicelib import aws, settings
 from chalicelib.errors import (
@@ -49,7 +49,8 @@ IDEMPOTENCY_PREFIX = "idempotency#"
 TTL_ATTRIBUTE = "expiresAt"
 
 # Errors that outlived botocore's retries and say nothing about the request itself:
-# DynamoDB refusing the load (a throttle), or failing.
+# DynamoDB refusing the load (a throttle), or failing. An answer without DynamoDB's JSON
+# (from a proxy or load balancer on the way) has only its HTTP status for a code.
 _THROTTLE_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -60,6 +61,8 @@ _THROTTLE_CODES = frozenset(
     }
 )
 _UNAVAILABLE_CODES = _THROTTLE_CODES | {"InternalServerError", "ServiceUnavailable"}
+_TOO_MANY_REQUESTS = 429
+_SERVER_ERROR = 500
 
 
 class _UnavailableOnOutage:
@@ -88,9 +91,10 @@ class _UnavailableOnOutage:
             codes = {error.response.get("Error", {}).get("Code")}
             reasons = error.response.get("CancellationReasons", [])
             codes |= {reason.get("Code") for reason in reasons}
-            if codes & _THROTTLE_CODES:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if codes & _THROTTLE_CODES or status == _TOO_MANY_REQUESTS:
                 raise ServiceUnavailable("throttled") from None
-            if codes & _UNAVAILABLE_CODES:
+            if codes & _UNAVAILABLE_CODES or status >= _SERVER_ERROR:
                 raise ServiceUnavailable("failed") from None
         elif isinstance(error, (BotoConnectionError, HTTPClientError)):
             raise ServiceUnavailable("unreachable") from None
@@ -199,6 +203,20 @@ def _with_condition(request: dict[str, Any], condition: dict[str, Any]) -> dict[
     return merged
 
 
+class Written(NamedTuple):
+    """An update's todo as stored, and whether the write was verified to be this request's
+    own: only then may the answer carry an ETag (RFC 9110 §13.1.1, docs/api.md)."""
+
+    todo: Todo
+    own: bool
+
+
+def _retried(error: Any) -> bool:
+    """Whether botocore sent the request more than once: an earlier attempt's answer may
+    have been lost after DynamoDB applied it."""
+    return bool(error.response.get("ResponseMetadata", {}).get("RetryAttempts"))
+
+
 class TodoStore:
     def __init__(self, dynamodb: Any, table_name: str) -> None:
         self._dynamodb = dynamodb
@@ -213,12 +231,20 @@ class TodoStore:
         """
         if record is not None:
             return self._add_once(owner_id, todo, record)
-        with _unavailable_on_outage:
-            self._dynamodb.put_item(
-                TableName=self._table,
-                Item=_to_item(owner_id, todo),
-                ConditionExpression="attribute_not_exists(todoId)",
-            )
+        try:
+            with _unavailable_on_outage:
+                self._dynamodb.put_item(
+                    TableName=self._table,
+                    Item=_to_item(owner_id, todo),
+                    ConditionExpression="attribute_not_exists(todoId)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except self._conditional_check_failed as error:
+            # The id is new to this request, so the todo stored under it can only be this
+            # request's own, stored by an attempt whose answer was lost before botocore's
+            # retry; anything else would be an id made twice, and a retry makes another.
+            if error.response.get("Item", {}).get("createdAt") != {"S": todo.created_at}:
+                raise ServiceUnavailable from None
         return todo
 
     def _add_once(self, owner_id: str, todo: Todo, record: "IdempotencyRecord") -> Todo:
@@ -316,7 +342,7 @@ class TodoStore:
         todo_id: str,
         changes: TodoChanges,
         expected_versions: frozenset[int] | None = None,
-    ) -> Todo:
+    ) -> Written:
         """Applies changes to an existing todo and bumps its version; never creates one."""
         expression, names, values = _update_expression(changes)
         request = _with_condition(
@@ -334,8 +360,10 @@ class TodoStore:
             with _unavailable_on_outage:
                 response = self._dynamodb.update_item(**request)
         except self._conditional_check_failed as error:
-            raise self._failed(error, todo_id) from None
-        return _from_item(response["Attributes"])
+            return _already_updated(
+                error, todo_id, changes, expected_versions, values[":updatedAt"]["S"]
+            )
+        return Written(_from_item(response["Attributes"]), own=True)
 
     def delete(
         self, owner_id: str, todo_id: str, expected_versions: frozenset[int] | None = None
@@ -349,14 +377,33 @@ class TodoStore:
             with _unavailable_on_outage:
                 self._dynamodb.delete_item(**request)
         except self._conditional_check_failed as error:
-            raise self._failed(error, todo_id) from None
+            if "Item" in error.response:
+                raise PreconditionFailed(todo_id) from None
+            # Gone: when botocore retried, maybe by this very request's lost first attempt.
+            if not _retried(error):
+                raise TodoNotFound(todo_id) from None
 
-    @staticmethod
-    def _failed(error: Any, todo_id: str) -> Exception:
-        """A failed write condition: the todo is missing (404) or at another version (412)."""
-        if "Item" in error.response:
-            return PreconditionFailed(todo_id)
-        return TodoNotFound(todo_id)
+
+def _already_updated(
+    error: Any,
+    todo_id: str,
+    changes: TodoChanges,
+    expected_versions: frozenset[int] | None,
+    updated_at: str,
+) -> Written:
+    """A failed update's answer: the todo as stored if it shows the change applied (RFC 9110
+    §13.1.1), else why not. Applied: at the version just after one that If-Match named, with
+    each field as the update asked; this request's own write if it bears its updatedAt too.
+    """
+    if "Item" not in error.response or not expected_versions:
+        raise TodoNotFound(todo_id) from None
+    stored = _from_item(error.response["Item"])
+    applied = stored.version - 1 in expected_versions and all(
+        getattr(stored, name) == value for name, value in changes.items()
+    )
+    if not applied:
+        raise PreconditionFailed(todo_id) from None
+    return Written(stored, own=stored.updated_at == updated_at)
 
 
 def todo_store() -> TodoStore:

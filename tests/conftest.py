@@ -2,6 +2,7 @@
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -33,7 +34,7 @@ os.environ.setdefault("CORS_ALLOW_ORIGIN", LOCAL["CORS_ALLOW_ORIGIN"])
 
 import botocore.endpoint  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
-from botocore.exceptions import EndpointConnectionError  # noqa: E402
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError  # noqa: E402
 from chalice.test import Client  # noqa: E402 - after the environment is fixed
 from moto import mock_aws  # noqa: E402
 from moto.core.models import botocore_stubber  # noqa: E402
@@ -131,32 +132,62 @@ THROTTLED = (
 )
 
 
+BARE_503 = b"<html><body><h1>503 Service Unavailable</h1></body></html>"
+
+
 @pytest.fixture
 def dynamodb_fault(client, monkeypatch):
-    """fault(kind) makes every DynamoDB request fail that way; returns the attempt count.
+    """fault(kind, times=None) makes DynamoDB requests fail that way, every one or the next
+    `times` (the rest reach moto), in place of any fault set before; returns the URL of
+    each request botocore sent.
+
+    - throttle: DynamoDB's 400 ProvisionedThroughputExceededException;
+    - connection: DynamoDB is never reached;
+    - lost: moto applies the request, and its answer is lost on the way back (a reset);
+    - bare-503: a 503 without DynamoDB's JSON body, as a proxy or load balancer sends;
+    - trickle: a 200 whose body comes a byte at a time, until the test ends.
 
     botocore's backoff between attempts is recorded rather than slept: the retries are
     real, the seconds between them would only slow the suite.
     """
     attempts = []
     backoffs: list[float] = []
+    ended = threading.Event()
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=backoffs.append))
 
-    def install(kind):
+    installed = []
+
+    def install(kind, times=None):
+        first = len(attempts)
+
         def fail(request, **_):
             attempts.append(request.url)
+            if times is not None and len(attempts) - first > times:
+                return botocore_stubber("before-send.dynamodb", request)
             if kind == "throttle":
                 return AWSResponse(request.url, 400, {}, _RawBody(THROTTLED))
+            if kind == "bare-503":
+                return AWSResponse(
+                    request.url, 503, {"Content-Type": "text/html"}, _RawBody(BARE_503)
+                )
+            if kind == "trickle":
+                return AWSResponse(request.url, 200, {}, _Trickle(ended))
+            if kind == "lost":
+                botocore_stubber("before-send.dynamodb", request)
+                raise ConnectionClosedError(endpoint_url=request.url)
             raise EndpointConnectionError(endpoint_url=request.url)
 
         # botocore calls every before-send handler and sends the first response: moto's
         # must go, or it would apply the write that DynamoDB is pretending to refuse.
         events = aws.client("dynamodb").meta.events
-        events.unregister("before-send", botocore_stubber)
+        for handler in [botocore_stubber, *installed]:
+            events.unregister("before-send", handler)
         events.register("before-send", fail)
+        installed.append(fail)
         return attempts
 
     yield install
+    ended.set()
     aws.client.cache_clear()
 
 
@@ -169,6 +200,19 @@ class _RawBody:
 
     def read(self, *_):
         return self._body
+
+
+class _Trickle:
+    """A body that never ends while the test runs: white space, a byte at a time."""
+
+    def __init__(self, ended):
+        self._ended = ended
+
+    def stream(self, **_):
+        yield b"{"
+        while not self._ended.wait(0.01):
+            yield b" "
+        yield b"}"
 
 
 @pytest.fixture

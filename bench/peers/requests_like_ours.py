@@ -38,7 +38,12 @@ def query(table: str, owner: str) -> dict[str, Any]:
 
 
 def put_item(table: str, item: dict[str, Any]) -> dict[str, Any]:
-    return {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(todoId)"}
+    return {
+        "TableName": table,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(todoId)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
 
 
 def update_item(table: str, owner: str, todo_id: str, checked: bool, now: str) -> dict[str, Any]:

@@ -210,7 +210,7 @@ OPERATIONS: dict[str, Operation] = {
         "PUT",
         "/todos/{todo_id}",
         200,
-        lambda s, t: s.update(OWNER, t.todo_id, TodoChanges(checked=True)),
+        lambda s, t: s.update(OWNER, t.todo_id, TodoChanges(checked=True)).todo,
     ),
     "delete": Operation("DELETE", "/todos/{todo_id}", 200, lambda s, t: s.delete(OWNER, t.todo_id)),
 }

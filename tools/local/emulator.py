@@ -10,12 +10,17 @@ Only boto3 and the like reach it: no browser, and no other Host (tools.local.loo
 
 `python -m tools.local.emulator [--port 8002]` runs it alone, with the local stage's table,
 for `chalice local --stage local` beside it (README: "Plain chalice local").
+
+Over a long session it keeps its size and speed: transactions copy only the items they name
+(tools.local.transactions), and moto's record of every model object it ever made, kept for a
+dashboard nobody here reads, is dropped after each request.
 """
 
 from collections.abc import Callable, Iterable
 from threading import Lock, Thread
 from typing import Any
 
+from moto.core.model_instances import reset_model_data
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -23,6 +28,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from tools.local import transactions
 from tools.local.loopback import NoBrowsers
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -35,7 +41,14 @@ class _OneRequestAtATime:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self._lock:
-            return list(self._app(environ, start_response))
+            try:
+                return list(self._app(environ, start_response))
+            finally:
+                reset_model_data()
+
+
+# Once per process.
+transactions.install()
 
 
 class Emulator:

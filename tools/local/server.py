@@ -25,7 +25,10 @@ checks, chalice.local's gateway and authorizer); only the HTTP edge differs, bec
 - logs each request line whole, query string included (where a client may have put a
   token or an API key): the access log names the method and path alone;
 - listens with http.server's backlog of 5, so a burst of connections is refused: 128;
-- waits forever for a body promised and never sent: a connection idle for 30 s is closed.
+- waits forever for a body promised and never sent: a connection idle for 30 s is closed;
+- lets a request run for as long as it takes: one still running after the stage's function
+  timeout (lambda_timeout) gets what API Gateway answers when Lambda times a function out,
+  a 502 `{"message": "Internal server error"}` (with the packaged template's CORS header).
 
 With LOCAL_API_KEY set (`make run API_KEYS=1`, or the local stage's release.api_keys),
 the /todos routes also need that key in x-api-key, as the packaged template's API keys
@@ -37,6 +40,7 @@ import hmac
 import json
 import logging
 import os
+import queue
 import signal
 import sys
 import threading
@@ -57,6 +61,7 @@ from chalice.local import (
     CustomLocalChalice,
     LocalChalice,
     LocalDevServer,
+    LocalGateway,
     LocalGatewayException,
     RouteMatcher,
     ThreadedHTTPServer,
@@ -181,6 +186,48 @@ def check_api_key(method: str, path: str, headers: Message, api_key: str | None)
         raise EdgeError(HTTPStatus.FORBIDDEN, "Forbidden", "Forbidden")
 
 
+class FunctionTimedOut(LocalGatewayException):
+    """Lambda reports a timeout as the function's error, which a proxy integration answers
+    with 502 and this body (docs/api.md)."""
+
+    CODE = 502
+
+    def __init__(self) -> None:
+        super().__init__(
+            {"Content-Type": "application/json"}, b'{"message":"Internal server error"}'
+        )
+
+
+class TimedGateway:
+    """chalice.local's gateway, with the function's timeout enforced as Lambda enforces it.
+
+    The function runs on a thread of its own; one that outlives the timeout is abandoned,
+    as Lambda abandons it, and what it answers later goes nowhere.
+    """
+
+    def __init__(self, gateway: LocalGateway, timeout_seconds: float) -> None:
+        self._gateway = gateway
+        self._timeout_seconds = timeout_seconds
+
+    def handle_request(self, **request: Any) -> Any:
+        outcome: queue.SimpleQueue[tuple[Any, BaseException | None]] = queue.SimpleQueue()
+
+        def run() -> None:
+            try:
+                outcome.put((self._gateway.handle_request(**request), None))
+            except BaseException as error:  # handed to the request's thread, which raises it
+                outcome.put((None, error))
+
+        threading.Thread(target=run, name="function", daemon=True).start()
+        try:
+            response, error = outcome.get(timeout=self._timeout_seconds)
+        except queue.Empty:
+            raise FunctionTimedOut from None
+        if error is not None:
+            raise error
+        return response
+
+
 class RequestHandler(PathOnlyAccessLog, ChaliceRequestHandler):
     """chalice.local's handler, with the edge's answers in front of it (module docstring)."""
 
@@ -192,14 +239,26 @@ class RequestHandler(PathOnlyAccessLog, ChaliceRequestHandler):
         *args: Any,
         routes: RouteMatcher,
         cors_headers: dict[str, str],
+        function_timeout: float,
         api_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         # Set before the base class's __init__, which handles the whole connection.
         self.routes = routes
         self.cors_headers = cors_headers
+        self.function_timeout = function_timeout
         self.api_key = api_key
         super().__init__(*args, **kwargs)
+
+    # The base class makes its gateway, then serves the connection with it: a TimedGateway
+    # stands in for it (the same handle_request).
+    @property  # type: ignore[override]
+    def local_gateway(self) -> TimedGateway:
+        return self._timed_gateway
+
+    @local_gateway.setter
+    def local_gateway(self, gateway: LocalGateway) -> None:
+        self._timed_gateway = TimedGateway(gateway, self.function_timeout)
 
     def __getattr__(self, name: str) -> Any:
         # http.server dispatches on do_<METHOD>: any method goes to the app, which
@@ -276,6 +335,7 @@ def create_server(stage: str, host: str, port: int) -> LocalDevServer:
         RequestHandler,
         routes=RouteMatcher(list(app.routes)),
         cors_headers=gateway_cors_headers(app),
+        function_timeout=config.lambda_timeout or LocalGateway.MAX_LAMBDA_EXECUTION_TIME,
         api_key=os.environ.get(API_KEY_VARIABLE) or None,
     )
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=Server)

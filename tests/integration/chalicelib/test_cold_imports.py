@@ -21,6 +21,7 @@ from tools.local.token import issue_token
 # Fresh interpreters.
 # Imported by app.py's views when their route is first called, never at import time.
 ROUTE_ONLY = (
+    "chalicelib.deadline",
     "chalicelib.idempotency",
     "chalicelib.model",
     "chalicelib.openapi",

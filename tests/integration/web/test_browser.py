@@ -256,6 +256,8 @@ def test_a_due_date_is_set_when_adding_shown_changed_and_removed(page, stack):
     expect(due).to_have_text("Due Jan 31, 2027")
     assert [todo["dueDate"] for todo in stored_todos(stack, user)] == ["2027-01-31"]
     edit_due_date("2027-01-31", "")
+    # The editor hides the date at once: the row's view is back when the change is saved.
+    expect(page.get_by_role("button", name="Edit “Renew the passport”")).to_be_visible()
     expect(due).to_be_hidden()
     assert [todo["dueDate"] for todo in stored_todos(stack, user)] == [None]
 

@@ -331,6 +331,14 @@ class TestRealResponsesMatchTheDocument:
         assert self.send(client, "DELETE", todo_path, item, current).status_code == 200
         assert self.send(client, "GET", todo_path, item, alice).status_code == 404
 
+    def test_an_equal_change_found_made_answers_without_an_etag(self, client, alice):
+        created = self.send(client, "POST", "/todos", "/todos", alice, {"text": "Learn"})
+        todo_path, item = f"/todos/{created.json_body['todoId']}", "/todos/{todo_id}"
+        versioned = {**alice, "If-Match": created.headers["ETag"]}
+        self.send(client, "PUT", todo_path, item, versioned, {"checked": True})
+        again = self.send(client, "PUT", todo_path, item, versioned, {"checked": True})
+        assert (again.status_code, again.headers.get("ETag")) == (200, None)
+
     def test_a_due_date_set_and_cleared(self, client, alice):
         body = {"text": "Renew the passport", "dueDate": "2026-12-24"}
         created = self.send(client, "POST", "/todos", "/todos", alice, body)

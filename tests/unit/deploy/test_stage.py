@@ -131,7 +131,7 @@ def test_prod_runs_with_the_settings_of_its_config_block():
     own = CONFIG["stages"]["prod"]
     assert deployed_stage("prod").runtime == Runtime(
         memory_mb=own["lambda_memory_size"],
-        timeout_seconds=own["lambda_timeout"],
+        timeout_seconds=CONFIG["lambda_timeout"],  # every stage's, the local one's too
         architecture=own["lambda_architecture"],
         xray=own["xray"],
         log_retention_days=own["log_retention_in_days"],
