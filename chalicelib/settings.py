@@ -2,10 +2,10 @@
 chalicelib.aws reads where it makes clients: this module imports that one).
 
 Chalice's test client applies a stage's environment variables only while a request runs, so
-settings are read when asked for, never at import time. The two that every request of the
-API handler asks for, the table and telemetry's, are then kept for the container's life, as
-Lambda keeps its environment: reading os.environ on each request cost 15,000 instructions
-(make bench-instructions). Tests forget them between tests (tests/conftest.py).
+settings are read when asked for, never at import time. Those a request asks for on the
+warm path (the table, telemetry's, the token settings that key list cursors and verify
+tokens) are then kept for the container's life, as Lambda keeps its environment: reading
+os.environ on each request cost 15,000 instructions (make bench-instructions). Tests forget them between tests (tests/conftest.py).
 """
 
 import os
@@ -50,6 +50,7 @@ def table_name() -> str:
     return _required("TABLE_NAME")
 
 
+@cache
 def token_settings() -> TokenSettings:
     settings = TokenSettings(
         issuer=_required("JWT_ISSUER"),
@@ -146,6 +147,7 @@ def forget_kept() -> None:
     that stands for several containers, one after another (tests, make cost)."""
     table_name.cache_clear()
     telemetry_settings.cache_clear()
+    token_settings.cache_clear()
 
 
 def cors_allow_origin() -> str:
