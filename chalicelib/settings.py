@@ -5,7 +5,8 @@ Chalice's test client applies a stage's environment variables only while a reque
 settings are read when asked for, never at import time. Those a request asks for on the
 warm path (the table, telemetry's, the token settings that key list cursors and verify
 tokens) are then kept for the container's life, as Lambda keeps its environment: reading
-os.environ on each request cost 15,000 instructions (make bench-instructions). Tests forget them between tests (tests/conftest.py).
+os.environ on each request cost 15,000 instructions (make bench-instructions). Tests forget
+them between tests (tests/conftest.py).
 """
 
 import os
