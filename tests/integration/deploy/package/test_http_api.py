@@ -2,38 +2,22 @@
 the module: its template before and after the SAM transform, and what it makes of prod's
 user pool."""
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app import app
+from tests.support.http_stages import (
+    CHALICE_ROUTES,
+    COGNITO,
+    PROD,
+    STAGE,
+)
 from tests.support.templates import of_type, operations
 from tools.deploy import lint
 from tools.deploy.package import build, http_api
 from tools.deploy.package import user_pool as pool_template
-from tools.deploy.stage import deployed_stage
-
-PROD = deployed_stage("prod")
-
-
-# prod as it would be without its pool: HS256 tokens signed with the stage secret.
-STAGE = dataclasses.replace(PROD, identity="secret", function_variables={})
-
-
-COGNITO_ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1"
-
-
-CHALICE_ROUTES = {(method, path) for path, methods in app.routes.items() for method in methods}
-
-
-def with_environment(**changes: str):
-    return dataclasses.replace(STAGE, environment={**STAGE.environment, **changes})
-
-
-COGNITO = with_environment(OIDC_ISSUER=COGNITO_ISSUER, OIDC_CLIENT_ID="example-client")
 
 
 @pytest.fixture(scope="module")

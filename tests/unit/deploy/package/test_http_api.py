@@ -6,30 +6,18 @@ import dataclasses
 
 from app import app
 from chalicelib import auth
+from tests.support.http_stages import (
+    CHALICE_ROUTES,
+    COGNITO,
+    COGNITO_ISSUER,
+    PROD,
+    STAGE,
+    with_environment,
+)
 from tests.support.templates import operations
 from tools.deploy.package import http_api
 from tools.deploy.package import user_pool as pool_template
 from tools.deploy.stage import deployed_stage
-
-PROD = deployed_stage("prod")
-
-
-# prod as it would be without its pool: HS256 tokens signed with the stage secret.
-STAGE = dataclasses.replace(PROD, identity="secret", function_variables={})
-
-
-COGNITO_ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1"
-
-
-CHALICE_ROUTES = {(method, path) for path, methods in app.routes.items() for method in methods}
-
-
-def with_environment(**changes: str):
-    return dataclasses.replace(STAGE, environment={**STAGE.environment, **changes})
-
-
-COGNITO = with_environment(OIDC_ISSUER=COGNITO_ISSUER, OIDC_CLIENT_ID="example-client")
-
 
 COGNITO_SCOPED = with_environment(
     OIDC_ISSUER=COGNITO_ISSUER, OIDC_CLIENT_ID="example-client", REQUIRE_SCOPES="true"
