@@ -9,7 +9,6 @@ figures from the first thousand to the last are what a long `make run` session n
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from typing import NamedTuple
 
 import requests
 
-from tools import PROJECT_DIR
+from tools import PROJECT_DIR, process_group
 from tools.deploy.stage import environment
 from tools.local.stack import HOST, free_port
 from tools.local.token import issue_token
@@ -102,11 +101,7 @@ def local_stack(port: int) -> Iterator[subprocess.Popen[bytes]]:
             raise SystemExit(f"make run did not serve on port {port} (make run shows why)")
         yield stack
     finally:
-        os.killpg(stack.pid, signal.SIGTERM)
-        try:
-            stack.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(stack.pid, signal.SIGKILL)
+        process_group.stop(stack, timeout_seconds=20)
 
 
 def main() -> None:

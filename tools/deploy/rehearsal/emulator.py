@@ -14,7 +14,6 @@ inherit its environment, endpoint included.
 import json
 import os
 import platform
-import signal
 import socket
 import subprocess
 import time
@@ -27,7 +26,7 @@ from typing import Any
 
 import boto3
 
-from tools import PROJECT_DIR, owned_venv
+from tools import PROJECT_DIR, owned_venv, process_group
 
 EMULATOR_VENV = PROJECT_DIR / ".venv-emulator"
 EMULATOR_REQUIREMENTS = PROJECT_DIR / "requirements-emulator.txt"
@@ -184,9 +183,4 @@ def running(state_dir: Path, bridged: bool = True) -> Iterator[Emulator]:
         _wait_ready(emulator.endpoint, process, log)
         yield emulator
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process_group.stop(process, timeout_seconds=10)
