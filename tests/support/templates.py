@@ -21,3 +21,22 @@ def operations(definition: dict[str, Any]) -> dict[tuple[str, str], dict[str, An
         for path, methods in definition["paths"].items()
         for method, operation in methods.items()
     }
+
+
+def chalice_generated(**authorizer_properties: Any) -> dict[str, Any]:
+    """The part of the template `chalice package` generates that the merge template builds
+    on: with per-function policy files, a role per function; the REST API's swagger."""
+    roles = {"APIHandler": "ApiHandlerRole", "JwtAuth": "JwtAuthRole"}
+    resources: dict[str, Any] = {
+        function: {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]}},
+        }
+        for function, role in roles.items()
+    }
+    resources["JwtAuth"]["Properties"].update(authorizer_properties)
+    resources["RestAPI"] = {
+        "Type": "AWS::Serverless::Api",
+        "Properties": {"DefinitionBody": {"swagger": "2.0"}},
+    }
+    return {"Resources": resources}

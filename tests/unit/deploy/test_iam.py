@@ -4,6 +4,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from chalicelib import identity, signing, store
+from tests.support.templates import chalice_generated
 from tools.deploy import iam
 from tools.deploy.package import merge
 from tools.deploy.policy import function_policy
@@ -106,21 +107,7 @@ def test_no_tracing_where_the_target_has_it_granted_otherwise():
 
 
 def test_the_policy_files_and_the_template_grant_alike_but_for_what_the_template_does():
-    # As Chalice generates it with per-function policy files: a role per function.
-    roles = {"APIHandler": "ApiHandlerRole", "JwtAuth": "JwtAuthRole"}
-    resources = {
-        function: {
-            "Type": "AWS::Serverless::Function",
-            "Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]}},
-        }
-        for function, role in roles.items()
-    }
-    resources["RestAPI"] = {
-        "Type": "AWS::Serverless::Api",
-        "Properties": {"DefinitionBody": {"swagger": "2.0"}},
-    }
-    generated = {"Resources": resources}
-    merged = merge.merge_template("prod", generated)["Resources"]
+    merged = merge.merge_template("prod", chalice_generated())["Resources"]
     for function, role in ((API_HANDLER, "ApiHandlerRole"), ("jwt_auth", "JwtAuthRole")):
         in_file = function_policy("prod", function)["Statement"]
         in_template = merged[f"{role}DataPolicy"]["Properties"]["PolicyDocument"]["Statement"]

@@ -10,6 +10,7 @@ from botocore.stub import Stubber
 
 from chalicelib import auth, identity, settings
 from tests.support.identity import OIDC_VARIABLES, pool_id
+from tests.support.templates import chalice_generated
 from tools.deploy import user_pool
 from tools.deploy.package import merge
 from tools.deploy.package import user_pool as pool_template
@@ -232,26 +233,8 @@ def test_provision_publishes_the_pool_where_the_authorizer_reads_it(idp, monkeyp
     assert oidc.jwks_url == published.issuer + "/.well-known/jwks.json"
 
 
-def generated(**authorizer_properties):
-    """The part of Chalice's template the merge template builds on (as test_iam.py does)."""
-    roles = {"APIHandler": "ApiHandlerRole", "JwtAuth": "JwtAuthRole"}
-    resources = {
-        function: {
-            "Type": "AWS::Serverless::Function",
-            "Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]}},
-        }
-        for function, role in roles.items()
-    }
-    resources["JwtAuth"]["Properties"].update(authorizer_properties)
-    resources["RestAPI"] = {
-        "Type": "AWS::Serverless::Api",
-        "Properties": {"DefinitionBody": {"swagger": "2.0"}},
-    }
-    return {"Resources": resources}
-
-
 def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
-    resources = merge.merge_template("prod", generated())["Resources"]
+    resources = merge.merge_template("prod", chalice_generated())["Resources"]
     pool = resources[pool_template.USER_POOL]
     assert pool["Type"] == "AWS::Cognito::UserPool"
     # Kept when the stack goes, unless its first create failed: then the retry can make it.
@@ -279,7 +262,7 @@ def test_the_template_holds_the_pool_its_resource_server_client_and_domain():
 
 
 def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
-    merged = merge.merge_template("prod", generated())
+    merged = merge.merge_template("prod", chalice_generated())
     variables = merged["Resources"]["JwtAuth"]["Properties"]["Environment"]["Variables"]
     assert variables["OIDC_ISSUER"] == {
         "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
@@ -295,12 +278,12 @@ def test_the_authorizer_takes_the_pool_by_sub_and_ref_with_no_id_written_down():
 
 
 def test_the_authorizer_gets_its_cryptography_layer_as_a_parameter_unless_named():
-    merged = merge.merge_template("prod", generated())
+    merged = merge.merge_template("prod", chalice_generated())
     assert merged["Resources"]["JwtAuth"]["Properties"]["Layers"] == [
         {"Ref": pool_template.LAYER_PARAMETER}
     ]
     assert merged["Parameters"][pool_template.LAYER_PARAMETER]["Type"] == "String"
-    named = merge.merge_template("prod", generated(Layers=["arn:aws:lambda:x"]))
+    named = merge.merge_template("prod", chalice_generated(Layers=["arn:aws:lambda:x"]))
     assert "Layers" not in named["Resources"]["JwtAuth"]["Properties"]
     assert "Parameters" not in named
 
@@ -324,7 +307,7 @@ def test_the_templates_environment_gives_the_authorizer_the_pool_without_any_aws
 def test_a_stage_without_a_pool_gets_none_in_its_template():
     hs256 = dataclasses.replace(PROD, identity="secret", function_variables={})
     merge = {"Resources": {}, "Outputs": {}}
-    assert pool_template.with_user_pool(hs256, generated(), merge) is merge
+    assert pool_template.with_user_pool(hs256, chalice_generated(), merge) is merge
 
 
 def test_the_domain_is_unique_per_account_unless_the_stage_names_one():
