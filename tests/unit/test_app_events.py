@@ -245,9 +245,17 @@ def test_an_event_chalice_cannot_read_is_a_json_400_that_says_why_in_the_log(
     assert local_stage.scan(TableName=LOCAL["TABLE_NAME"])["Count"] == 0
 
 
-def test_an_event_without_a_resource_path_is_chalices_json_500(local_stage):
-    """An HTTP API's payload 2.0 has none: the integration is misconfigured, not the request."""
-    status, body, headers = invoke(changed("get", (("requestContext",), {})))
+@pytest.mark.parametrize(
+    "context",
+    [{}, {"resourcePath": None, "httpMethod": "GET"}],
+    ids=["missing", "null"],
+)
+def test_an_event_without_a_resource_path_is_chalices_json_500(local_stage, context):
+    """An HTTP API's payload 2.0 has none: the integration is misconfigured, not the request.
+
+    A null resourcePath names no resource either, so it is answered alike, as Chalice does.
+    """
+    status, body, headers = invoke(changed("get", (("requestContext",), context)))
     assert (status, body) == (500, {"message": "Unknown request.", "code": "InternalServerError"})
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -332,6 +340,6 @@ def test_whatever_the_event_the_answer_is_json_with_cors_and_never_an_unexplaine
     if status >= 400:
         assert set(body) == {"message", "code"}
     if status >= 500:
-        # Only the misconfigured gateway's: no resource path to route by.
-        assert "resourcePath" not in event.get("requestContext", {})
+        # Only the misconfigured gateway's: no resource path (absent or null) to route by.
+        assert event["requestContext"].get("resourcePath") is None
         assert body == {"message": "Unknown request.", "code": "InternalServerError"}
