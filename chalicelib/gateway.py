@@ -53,9 +53,10 @@ def event_problem(event: Any, routes: Mapping[str, Mapping[str, RouteEntry]]) ->
     500 from inside a view (or after it: the Accept and trace headers are read last). API
     Gateway sends none of these; a direct invoke or another integration may. Checked here,
     cheaply: the common event pays some type checks and one pass over its headers, about
-    1 µs (make bench). An event without requestContext.resourcePath (an HTTP API's payload
-    2.0) is left to Chalice's 500 "Unknown request.": the gateway is misconfigured, not the
-    request. What nothing reads (stageVariables' values, multiValueHeaders) is not checked.
+    1 µs (make bench). An event whose requestContext.resourcePath is missing or null (an
+    HTTP API's payload 2.0) is left to Chalice's 500 "Unknown request.": the gateway is
+    misconfigured, not the request. What nothing reads (stageVariables' values,
+    multiValueHeaders) is not checked.
     """
     if type(event) is not dict:
         return "the event is not an object"
