@@ -31,9 +31,8 @@ from chalice import AuthResponse, AuthRoute
 from chalice.app import AuthRequest
 
 from chalicelib import metrics, settings
-from chalicelib.claims import SUBJECT_CONTEXT_KEY, Claims
 from chalicelib.errors import ConfigurationError
-from chalicelib.owners import usable_subject
+from chalicelib.subjects import SUBJECT_CONTEXT_KEY, Claims, usable_subject
 
 logger = logging.getLogger(__name__)
 

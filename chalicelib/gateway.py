@@ -8,7 +8,7 @@ with these differences in `requestContext`, which only this module reads:
   and its context's keys beside it. HTTP APIs document only that a Lambda authorizer's
   context reaches the integration (under `authorizer.lambda` in payload 2.0; 1.0 is
   not clearly documented), so our authorizer puts the subject in its context as well
-  (chalicelib.claims.SUBJECT_CONTEXT_KEY); the principal id and that key are read
+  (chalicelib.subjects.SUBJECT_CONTEXT_KEY); the principal id and that key are read
   both in `authorizer` and in `authorizer.lambda`. HTTP APIs' JWT authorizer passes the
   token's claims as `authorizer.claims`, with no principal id, so their `sub` is the
   caller;
@@ -28,8 +28,7 @@ from typing import Any
 
 from chalice.app import Request, RouteEntry
 
-from chalicelib.claims import SUBJECT_CONTEXT_KEY
-from chalicelib.owners import usable_subject
+from chalicelib.subjects import SUBJECT_CONTEXT_KEY, usable_subject
 
 _TRACE_ROOT = re.compile(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})")
 # The event's members Chalice reads with [], whose absence it would raise on.

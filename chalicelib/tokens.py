@@ -14,9 +14,9 @@ from typing import Any
 import jwt
 
 from chalicelib import jwks, settings
-from chalicelib.claims import Claims
 from chalicelib.errors import ConfigurationError
 from chalicelib.signing import signing_secret
+from chalicelib.subjects import Claims
 
 HS256 = "HS256"
 # Tolerated clock difference between the token's issuer and this function.

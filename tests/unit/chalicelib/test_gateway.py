@@ -9,7 +9,7 @@ from chalice.app import Request
 
 from app import app
 from chalicelib import gateway
-from chalicelib.claims import SUBJECT_CONTEXT_KEY
+from chalicelib.subjects import SUBJECT_CONTEXT_KEY
 from tests.support.gateway_events import (
     REQUEST_ID,
     SOURCE_IP,

@@ -20,7 +20,7 @@ from app import app
 from chalicelib import openapi
 from chalicelib.auth import READ_SCOPE, WRITE_SCOPE
 from chalicelib.authorizer import jwt_auth
-from chalicelib.claims import SUBJECT_CONTEXT_KEY
+from chalicelib.subjects import SUBJECT_CONTEXT_KEY
 from tests.support.gateway_events import (
     HTTP_REQUEST_ID,
     REQUEST_ID,
