@@ -6,7 +6,8 @@
    times in fresh processes that look like the Lambda Python runtime (see
    bench/lambda_env.py), ours alternating with the smallest Chalice app doing the same
    work (bench/baseline_*/app.py). Budget: ours within 10% of the baseline (medians).
-   Then one more start of each under `-X importtime` shows which modules the time goes to.
+   Then one more start of each under `-X importtime` shows which modules the time goes to,
+   and one under cachegrind counts its instructions (if valgrind is installed).
    Each start's peak RSS is printed beside its time.
 3. Warm path (bench/warm.py): per-request time of get, list, create and update against
    the smallest Chalice app and a bare handler, DynamoDB stubbed at the client and at

@@ -232,11 +232,23 @@ def _blame(extra: dict[str, coldstart.Blame], limit: int) -> str:
     return "; ".join(parts)
 
 
+def instructions_line(counts: tuple[int, int] | None) -> str:
+    if counts is None:
+        return "  instructions: not counted, no valgrind here (make bench-instructions says how)"
+    ours, baseline = counts
+    return (
+        f"  instructions, start to exit (cachegrind, one more start each; the load cannot move "
+        f"them): ours {ours / 1e6:,.1f}M, baseline {baseline / 1e6:,.1f}M, ours/baseline "
+        f"{ours / baseline:.3f}"
+    )
+
+
 def report_case(
     case: Case,
     ours: Runs,
     baseline: Runs,
     profiles: dict[str, dict[str, coldstart.Imported]],
+    counts: tuple[int, int] | None,
 ) -> dict[str, Any]:
     ours_total = [s.total_ms for s in ours.samples]
     base_total = [s.total_ms for s in baseline.samples]
@@ -255,6 +267,7 @@ def report_case(
     if case.note:
         say(f"  note: {case.note}")
     say(f"  ours/baseline: {ratio:.2f} (medians), {ratio_p90:.2f} (p90s): {verdict}", keep=True)
+    say(instructions_line(counts), keep=counts is not None)
     say(_notable(ours, baseline))
     mine, theirs = profiles["ours"], profiles["baseline"]
     ours_module = case.ours.handler.rpartition(".")[0]
@@ -295,6 +308,7 @@ def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int
         )
     )
     lab = Lab(tmp, archive, args.bytecode)
+    valgrind = shutil.which("valgrind")
     stop = lab.start_dynamodb()
     results = []
     try:
@@ -309,7 +323,15 @@ def coldstart_section(tmp: Path, archive: Path, args: argparse.Namespace) -> int
                 "ours": coldstart.import_profile(case, case.ours),
                 "baseline": coldstart.import_profile(case, case.baseline),
             }
-            results.append(report_case(case, ours, baseline, profiles))
+            counts = (
+                (
+                    coldstart.instruction_count(case, case.ours, valgrind),
+                    coldstart.instruction_count(case, case.baseline, valgrind),
+                )
+                if valgrind
+                else None
+            )
+            results.append(report_case(case, ours, baseline, profiles, counts))
     except coldstart.BenchError as error:
         say(f"FAILED: {error}")
         return 1

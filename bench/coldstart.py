@@ -13,13 +13,17 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import instructions
+
 CHILD_PROGRAM = Path(__file__).with_name("child.py").read_text(encoding="utf-8")
 TIMEOUT_SECONDS = 60
+# Under cachegrind a start runs some fifty times slower.
+CACHEGRIND_TIMEOUT_SECONDS = 600
 
 # Modules whose presence in a process is worth a line of its own.
 NOTABLE = (
@@ -82,9 +86,13 @@ class BenchError(RuntimeError):
 
 
 def run_once(
-    process: Process, env: dict[str, str], importtime: bool = False
+    process: Process,
+    env: dict[str, str],
+    importtime: bool = False,
+    wrapper: Sequence[str] = (),
+    timeout: float = TIMEOUT_SECONDS,
 ) -> tuple[Sample, dict[str, Any], str]:
-    command = [sys.executable, "-S"]
+    command = [*wrapper, sys.executable, "-S"]
     if importtime:
         command += ["-X", "importtime"]
     command += ["-c", CHILD_PROGRAM]
@@ -95,7 +103,7 @@ def run_once(
         env=env,
         capture_output=True,
         text=True,
-        timeout=TIMEOUT_SECONDS,
+        timeout=timeout,
         check=False,
     )
     if result.returncode != 0:
@@ -149,6 +157,25 @@ def import_profile(case: Case, process: Process) -> dict[str, "Imported"]:
     _, payload, stderr = run_once(process, case.environment(process), importtime=True)
     _checked(case, process, payload)
     return parse_importtime(stderr)
+
+
+def instruction_count(case: Case, process: Process, valgrind: str) -> int:
+    """One more start under cachegrind: the instructions it executed, from start to exit.
+
+    Unlike the times, the count does not move with the machine's load (bench/instructions.py);
+    it leaves out what a start waits for, system calls and reading files.
+    """
+    cachegrind = [
+        valgrind,
+        "--tool=cachegrind",
+        "--cache-sim=yes",
+        "--cachegrind-out-file=/dev/null",
+    ]
+    _, payload, stderr = run_once(
+        process, case.environment(process), wrapper=cachegrind, timeout=CACHEGRIND_TIMEOUT_SECONDS
+    )
+    _checked(case, process, payload)
+    return instructions.parse_summary(stderr)["Ir"]
 
 
 @dataclass(frozen=True)

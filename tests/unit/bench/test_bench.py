@@ -12,7 +12,7 @@ from types import ModuleType, SimpleNamespace
 import jwt
 import pytest
 
-from bench import coldstart, events, instructions, lambda_env, warm, zipsize
+from bench import cold_section, coldstart, events, instructions, lambda_env, warm, zipsize
 from chalicelib import aws
 from tests.support.gateway_events import policy_allows
 from tools import PROJECT_DIR
@@ -360,3 +360,38 @@ def test_the_instruction_table_divides_ours_by_the_bare_handler_and_the_chalice_
     }
     (row,) = instructions.table(counts, ["get"])[2:]
     assert row.split()[:7] == ["get", "2,500k", "2,600k", "2,000k", "1.250", "1.300", "0.962"]
+
+
+def test_a_cold_starts_instruction_count_is_one_start_under_cachegrind_checked_as_any(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    started: list[tuple[str, ...]] = []
+    answers = iter([{"status": "ok"}, {"status": "wrong"}])
+
+    def run_once(process, env, importtime=False, wrapper=(), timeout=0):
+        started.append(tuple(wrapper))
+        payload = {"result": next(answers), "importable": {"cryptography": False, "moto": False}}
+        return None, payload, CACHEGRIND_SUMMARY
+
+    monkeypatch.setattr(coldstart, "run_once", run_once)
+    process = coldstart.Process("ours", Path("/var/task"), "app.app", "the zip")
+    case = coldstart.Case(
+        key="c",
+        title="health",
+        ours=process,
+        baseline=process,
+        event={},
+        environment=lambda _process: {},
+        check=lambda result: None if result == {"status": "ok"} else "not ok",
+    )
+    assert coldstart.instruction_count(case, process, "/usr/bin/valgrind") == 1_513_976_587
+    assert started[0][:2] == ("/usr/bin/valgrind", "--tool=cachegrind")
+    # A start that answers wrongly counts nothing: its figure would mean nothing.
+    with pytest.raises(coldstart.BenchError, match="not ok"):
+        coldstart.instruction_count(case, process, "/usr/bin/valgrind")
+
+
+def test_the_instruction_line_gives_both_counts_and_their_ratio_or_says_why_there_is_none():
+    line = cold_section.instructions_line((206_300_000, 193_000_000))
+    assert "ours 206.3M, baseline 193.0M, ours/baseline 1.069" in line
+    assert "no valgrind" in cold_section.instructions_line(None)
