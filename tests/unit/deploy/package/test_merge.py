@@ -1,9 +1,7 @@
 """The merge template (tools.deploy.package.merge) on a template Chalice might generate,
 and what packaging refuses before it runs Chalice."""
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -12,27 +10,7 @@ from tools.deploy.package import build, merge
 from tools.deploy.stage import StageError, deployed_stage
 
 STAGE = "prod"
-
-
-DEPLOYED = deployed_stage(STAGE)
-
-
-RUNTIME = DEPLOYED.runtime
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build.build(STAGE, tmp_path_factory.mktemp("package") / STAGE)
-
-
-@pytest.fixture(scope="module")
-def template(built: Path) -> dict[str, Any]:
-    return json.loads((built / "sam.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def resources(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]
+RUNTIME = deployed_stage(STAGE).runtime
 
 
 # Without a stage-level iam_policy_file Chalice gives every function one DefaultRole, and
