@@ -178,12 +178,12 @@ def main() -> int:
             "reaches an emulator on 127.0.0.1, never AWS"
         )
     emulator = None
-    if not env.get("AWS_ENDPOINT_URL_DYNAMODB") or args.identity == "cognito":
+    if not given or args.identity == "cognito":
         # The emulator's access log would drown chalice local's own.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         emulator = Emulator(HOST)
         endpoint = emulator.start()
-        if not env.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        if not given:
             env.update(emulator_environment(endpoint))
     web = None
     try:
