@@ -308,6 +308,9 @@ CHANGES = st.lists(
 
 
 def apply(event: Event, changes: list[tuple[tuple[str, ...], Any]]) -> Event:
+    """A copy of event with the changes, as `changed` makes, but skipping a path whose parent
+    an earlier change removed or made a non-object: generated changes may; a hand-written
+    case's path that misses is a typo, which `changed` raises on."""
     event = copy.deepcopy(event)
     for path, value in changes:
         parent = event
